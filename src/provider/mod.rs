@@ -1,0 +1,5 @@
+//! (being built)
+
+pub fn main() -> std::process::ExitCode {
+    std::process::ExitCode::FAILURE
+}
