@@ -1,1 +1,81 @@
-//! (being built)
+//! Terraform's plugin protocol 6, with no OneSignal in it.
+//!
+//! A provider implements [`Provider`], [`Resource`] and [`DataSource`] with decoded [`Value`]s,
+//! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
+//! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), the gRPC services
+//! ([`grpc`], converting with [`convert`]), values on the wire ([`msgpack`], [`json`]) and hclog
+//! logging ([`logging`]). The generated protobuf types stay in the private `proto` module.
+
+pub mod convert;
+pub mod diag;
+pub mod grpc;
+pub mod handshake;
+pub mod json;
+pub mod logging;
+pub mod msgpack;
+mod proto;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod tls;
+pub mod value;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse, PlanRequest,
+    PlanResponse, Provider, ReadRequest, ReadResponse, Resource,
+};
+pub use schema::{Attribute, Block, Presence, Schema};
+pub use value::{Number, Refinements, Type, Value};
+
+/// Runs a provider as Terraform's plugin: reads the handshake environment (or `--debug` from the
+/// arguments), serves until Terraform shuts it down, and returns the process's exit code.
+///
+/// `address` is the provider's source address (`registry.terraform.io/NS/NAME`), used by
+/// `--debug` to print `TF_REATTACH_PROVIDERS`.
+pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
+    logging::init();
+    let debug = std::env::args()
+        .skip(1)
+        .any(|a| a == "--debug" || a == "-debug");
+    let env = if debug {
+        None
+    } else {
+        match handshake::read_env(|k| std::env::var(k).ok()) {
+            Ok(env) => Some(env),
+            Err(error) => {
+                eprintln!("{error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    // Terraform's RPCs are I/O-bound and few at a time: one thread serves them all, keeping the
+    // process small and its start fast.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match env {
+            Some(env) => server::serve(provider, env).await,
+            None => server::serve_debug(provider, address).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "the plugin server stopped");
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}

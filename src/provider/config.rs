@@ -1,0 +1,323 @@
+//! The `provider "onesignal"` block: schema, validation, and resolution with environment fallbacks.
+
+use std::net::IpAddr;
+
+use crate::secret::Secret;
+use crate::tfplugin::{
+    Attribute, AttributePath, Block, Diagnostic, Diagnostics, Presence, Schema, Type, Value,
+};
+
+/// Environment variable for the organization API key.
+pub const ENV_ORGANIZATION_API_KEY: &str = "ONESIGNAL_ORGANIZATION_API_KEY";
+/// Environment variable for the API base URL.
+pub const ENV_API_URL: &str = "ONESIGNAL_API_URL";
+/// OneSignal's API.
+pub const DEFAULT_API_URL: &str = "https://api.onesignal.com";
+/// Retries of a retryable failure when `max_retries` is not set.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+/// The provider block's schema.
+pub fn schema() -> Schema {
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Manages OneSignal App API keys (Rich Authentication Tokens) with an \
+                          organization API key."
+                .into(),
+            deprecated: false,
+            attributes: vec![
+                Attribute::new(
+                    "organization_api_key",
+                    Type::String,
+                    Presence::Optional,
+                    "OneSignal **organization** API key (`os_v2_org_…`), from the dashboard's \
+                     *Organizations → Keys & IDs*. Falls back to the environment variable \
+                     `ONESIGNAL_ORGANIZATION_API_KEY`; one of the two is required. Prefer the \
+                     environment variable or a sensitive variable over a literal.",
+                )
+                .sensitive(),
+                Attribute::new(
+                    "api_url",
+                    Type::String,
+                    Presence::Optional,
+                    "Base URL of OneSignal's API. Falls back to the environment variable \
+                     `ONESIGNAL_API_URL`, then `https://api.onesignal.com`. Must be `https://`; \
+                     `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`, \
+                     `localhost`), such as the bundled `onesignal-emulator`.",
+                ),
+                Attribute::new(
+                    "max_retries",
+                    Type::Number,
+                    Presence::Optional,
+                    "How many times a request that failed in a retryable way (HTTP 429, 502, 503, \
+                     504, or a connection failure) is retried, with jittered exponential backoff \
+                     that honours `Retry-After`. A whole number, `0` or more. Defaults to `5`.",
+                ),
+            ],
+        },
+    }
+}
+
+/// Checks the provider block at `validate` time; unknown values are skipped.
+pub fn validate(config: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Some(key) = config.get_attr("organization_api_key").as_str()
+        && key.trim().is_empty()
+    {
+        diags.push(empty_key().at(AttributePath::attribute("organization_api_key")));
+    }
+    if let Some(url) = config.get_attr("api_url").as_str()
+        && let Err(problem) = check_api_url(url)
+    {
+        diags.push(bad_api_url("api_url", &problem).at(AttributePath::attribute("api_url")));
+    }
+    let retries = config.get_attr("max_retries");
+    if !retries.is_null() && !retries.is_unknown() && max_retries(retries).is_none() {
+        diags.push(bad_max_retries().at(AttributePath::attribute("max_retries")));
+    }
+    diags
+}
+
+/// The provider's settings once configuration and environment are combined.
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    /// The organization API key.
+    pub organization_api_key: Secret,
+    /// The API's base URL, without a trailing slash.
+    pub api_url: String,
+    /// Retries of retryable failures.
+    pub max_retries: u32,
+}
+
+/// Combines the provider block with the environment (`env` looks a variable up).
+pub fn resolve(
+    config: &Value,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ResolvedConfig, Diagnostics> {
+    let mut diags = validate(config);
+    let key = config
+        .get_attr("organization_api_key")
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| env(ENV_ORGANIZATION_API_KEY).filter(|k| !k.trim().is_empty()));
+    if key.is_none() {
+        diags.push(missing_key().at(AttributePath::attribute("organization_api_key")));
+    }
+    let api_url = match config.get_attr("api_url").as_str() {
+        Some(url) => url.to_owned(),
+        None => match env(ENV_API_URL).filter(|u| !u.trim().is_empty()) {
+            Some(url) => {
+                if let Err(problem) = check_api_url(&url) {
+                    diags.push(bad_api_url(ENV_API_URL, &problem));
+                }
+                url
+            }
+            None => DEFAULT_API_URL.to_owned(),
+        },
+    };
+    let retries = config.get_attr("max_retries");
+    let max_retries = if retries.is_null() {
+        DEFAULT_MAX_RETRIES
+    } else {
+        max_retries(retries).unwrap_or(DEFAULT_MAX_RETRIES)
+    };
+    match key {
+        Some(key) if !diags.has_errors() => Ok(ResolvedConfig {
+            organization_api_key: Secret::new(key),
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            max_retries,
+        }),
+        _ => Err(diags),
+    }
+}
+
+fn max_retries(value: &Value) -> Option<u32> {
+    value
+        .as_number()?
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+/// Why a URL is not an acceptable `api_url`; `Ok` when it is.
+pub fn check_api_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| format!("{url:?} has no host"))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("{url:?} must not have a query or fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "{url:?} must not carry credentials; use organization_api_key"
+        ));
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(format!(
+            "{url:?} uses http:// with a host that is not loopback; use https:// (http:// is \
+             accepted only for 127.0.0.0/8, ::1 and localhost, e.g. the local emulator)"
+        )),
+        other => Err(format!(
+            "{url:?} has scheme {other:?}; use https:// (or http:// for a loopback emulator)"
+        )),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn missing_key() -> Diagnostic {
+    Diagnostic::error(
+        "Missing OneSignal organization API key",
+        format!(
+            "The provider needs an organization API key to manage App API keys. Set \
+             `organization_api_key` in the provider \"onesignal\" block (preferably from a \
+             sensitive variable), or set the environment variable {ENV_ORGANIZATION_API_KEY}. \
+             OneSignal's dashboard shows organization keys under Organizations → Keys & IDs."
+        ),
+    )
+}
+
+fn empty_key() -> Diagnostic {
+    Diagnostic::error(
+        "Empty organization API key",
+        format!(
+            "`organization_api_key` is set to an empty string. Set it to your organization API \
+             key, or remove it to use the environment variable {ENV_ORGANIZATION_API_KEY}."
+        ),
+    )
+}
+
+fn bad_api_url(source: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid OneSignal API URL",
+        format!(
+            "{source}: {problem}. Remove it to use {DEFAULT_API_URL}, or set the base URL of an \
+             API that speaks OneSignal's protocol."
+        ),
+    )
+}
+
+fn bad_max_retries() -> Diagnostic {
+    Diagnostic::error(
+        "Invalid max_retries",
+        "`max_retries` must be a whole number, 0 or more (the default is 5).",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::Number;
+    use std::collections::BTreeMap;
+
+    fn config(key: Value, url: Value, retries: Value) -> Value {
+        Value::Object(BTreeMap::from([
+            ("organization_api_key".to_owned(), key),
+            ("api_url".to_owned(), url),
+            ("max_retries".to_owned(), retries),
+        ]))
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.to_owned())
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn api_url_table() {
+        for ok in [
+            "https://api.onesignal.com",
+            "https://api.onesignal.com/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:9000",
+            "http://localhost:1234",
+            "https://proxy.example.com/onesignal",
+        ] {
+            assert_eq!(check_api_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "api.onesignal.com",
+            "http://api.onesignal.com",
+            "http://10.0.0.1",
+            "ftp://127.0.0.1",
+            "https://user:pw@api.onesignal.com",
+            "https://api.onesignal.com/?x=1",
+            "not a url",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_attribute_and_skips_unknowns() {
+        let diags = validate(&config(
+            s(""),
+            s("http://example.com"),
+            Value::Number(Number::Int(-1)),
+        ));
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["organization_api_key", "api_url", "max_retries"]);
+        let fractional = validate(&config(
+            Value::Null,
+            Value::Null,
+            Value::Number(Number::Float(1.5)),
+        ));
+        assert!(fractional.has_errors());
+        let unknown = config(Value::unknown(), Value::unknown(), Value::unknown());
+        assert!(validate(&unknown).is_empty());
+    }
+
+    #[test]
+    fn resolution_falls_back_to_the_environment() {
+        let env = |name: &str| match name {
+            ENV_ORGANIZATION_API_KEY => Some("os_v2_org_env".to_owned()),
+            ENV_API_URL => Some("http://127.0.0.1:9/".to_owned()),
+            _ => None,
+        };
+        let resolved = resolve(&config(Value::Null, Value::Null, Value::Null), env).unwrap();
+        assert_eq!(resolved.organization_api_key.expose(), "os_v2_org_env");
+        assert_eq!(resolved.api_url, "http://127.0.0.1:9");
+        assert_eq!(resolved.max_retries, DEFAULT_MAX_RETRIES);
+
+        let resolved = resolve(
+            &config(
+                s("os_v2_org_cfg"),
+                Value::Null,
+                Value::Number(Number::Int(0)),
+            ),
+            no_env,
+        )
+        .unwrap();
+        assert_eq!(resolved.organization_api_key.expose(), "os_v2_org_cfg");
+        assert_eq!(resolved.api_url, DEFAULT_API_URL);
+        assert_eq!(resolved.max_retries, 0);
+    }
+
+    #[test]
+    fn missing_key_names_attribute_and_variable() {
+        let diags = resolve(&config(Value::Null, Value::Null, Value::Null), no_env).unwrap_err();
+        let d = diags.iter().next().unwrap();
+        assert!(d.detail.contains("organization_api_key"));
+        assert!(d.detail.contains(ENV_ORGANIZATION_API_KEY));
+    }
+
+    #[test]
+    fn bad_env_url_is_an_error_naming_the_variable() {
+        let env = |name: &str| (name == ENV_API_URL).then(|| "http://example.com".to_owned());
+        let diags = resolve(&config(s("k"), Value::Null, Value::Null), env).unwrap_err();
+        assert!(diags.iter().any(|d| d.detail.contains(ENV_API_URL)));
+    }
+}

@@ -1,0 +1,181 @@
+//! Diagnostics and attribute paths: how a provider tells Terraform what went wrong, and where.
+//!
+//! Diagnostics are accumulated, not thrown: validation reports every problem in one pass, and a
+//! failed apply still returns the state it reached alongside its errors.
+
+use std::fmt;
+
+/// A step from an object into one of its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// An attribute of an object.
+    Attribute(String),
+    /// An element of a map, or of a set of strings (the element is its own key).
+    ElementKeyString(String),
+    /// An element of a list.
+    ElementKeyInt(i64),
+}
+
+/// Where in a configuration or state a diagnostic points, e.g. `ip_allowlist["10.0.0.5/24"]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributePath(pub Vec<PathStep>);
+
+impl AttributePath {
+    /// The path to a top-level attribute.
+    pub fn attribute(name: &str) -> Self {
+        Self(vec![PathStep::Attribute(name.to_owned())])
+    }
+
+    /// This path extended into an attribute of the object it points at.
+    pub fn attr(mut self, name: &str) -> Self {
+        self.0.push(PathStep::Attribute(name.to_owned()));
+        self
+    }
+
+    /// This path extended to a set-of-strings element (or map key).
+    pub fn key(mut self, key: &str) -> Self {
+        self.0.push(PathStep::ElementKeyString(key.to_owned()));
+        self
+    }
+
+    /// This path extended to a list element.
+    pub fn index(mut self, index: i64) -> Self {
+        self.0.push(PathStep::ElementKeyInt(index));
+        self
+    }
+}
+
+impl fmt::Display for AttributePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            match step {
+                PathStep::Attribute(name) if i == 0 => write!(f, "{name}")?,
+                PathStep::Attribute(name) => write!(f, ".{name}")?,
+                PathStep::ElementKeyString(key) => write!(f, "[{key:?}]")?,
+                PathStep::ElementKeyInt(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The operation failed.
+    Error,
+    /// The operation went ahead; the user should know something.
+    Warning,
+}
+
+/// One message for the user: a sentence-sized summary, a detail saying what to do, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One sentence.
+    pub summary: String,
+    /// What happened and what to do about it.
+    pub detail: String,
+    /// The attribute the diagnostic is about, when there is one.
+    pub attribute: Option<AttributePath>,
+}
+
+impl Diagnostic {
+    /// An error not tied to an attribute.
+    pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
+    }
+
+    /// A warning not tied to an attribute.
+    pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(summary, detail)
+        }
+    }
+
+    /// The same diagnostic, pointing at `path`.
+    pub fn at(mut self, path: AttributePath) -> Self {
+        self.attribute = Some(path);
+        self
+    }
+}
+
+/// Diagnostics gathered during one operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Adds all of `other`.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Whether there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterates over the diagnostics.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Self(vec![diagnostic])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_print_like_terraform_addresses() {
+        let path = AttributePath::attribute("ip_allowlist").key("10.0.0.5/24");
+        assert_eq!(path.to_string(), r#"ip_allowlist["10.0.0.5/24"]"#);
+        let path = AttributePath::attribute("keys").index(2).attr("name");
+        assert_eq!(path.to_string(), "keys[2].name");
+    }
+
+    #[test]
+    fn errors_are_detected_among_warnings() {
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning("w", "d"));
+        assert!(!diags.has_errors());
+        diags.push(Diagnostic::error("e", "d").at(AttributePath::attribute("name")));
+        assert!(diags.has_errors());
+        assert_eq!(diags.iter().count(), 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! The traits a provider implements, in Terraform's terms and with decoded values.
+//!
+//! The gRPC service ([`super::grpc`]) decodes each request into these types, calls the trait,
+//! and encodes the answer: a provider never sees protobuf or msgpack.
+
+use std::sync::Arc;
+
+use super::diag::{AttributePath, Diagnostics};
+use super::schema::Schema;
+use super::value::Value;
+
+/// Opaque bytes a resource keeps beside its state (Terraform stores them, never reads them).
+pub type Private = Vec<u8>;
+
+/// A provider: its configuration, and the resources and data sources it serves.
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's type name, e.g. `onesignal`.
+    fn type_name(&self) -> &'static str;
+    /// The schema of the `provider` block.
+    fn schema(&self) -> Schema;
+    /// The managed resources, each once.
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    /// The data sources, each once.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    /// Checks a provider configuration (which may hold unknown values).
+    async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Configures the provider with the final configuration before any resource operation.
+    async fn configure(&self, request: ConfigureRequest) -> Diagnostics;
+    /// Terraform asks to stop (Ctrl-C): cancel waits and in-flight work promptly.
+    async fn stop(&self);
+}
+
+/// What `ConfigureProvider` carries.
+#[derive(Debug, Clone)]
+pub struct ConfigureRequest {
+    /// The version of the Terraform client, e.g. `1.11.4`.
+    pub terraform_version: String,
+    /// The provider block's values.
+    pub config: Value,
+}
+
+/// A managed resource type.
+#[async_trait::async_trait]
+pub trait Resource: Send + Sync + 'static {
+    /// The resource type name, e.g. `onesignal_app_api_key`.
+    fn type_name(&self) -> &'static str;
+    /// The schema, versioned.
+    fn schema(&self) -> Schema;
+    /// Checks a configuration (which may hold unknown values).
+    async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Proposes the new state of a create, update or delete.
+    async fn plan(&self, request: PlanRequest) -> PlanResponse;
+    /// Carries out a planned change.
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
+    /// Refreshes a state from the remote object.
+    async fn read(&self, request: ReadRequest) -> ReadResponse;
+    /// Turns an import id into a state to read.
+    async fn import(&self, id: &str) -> ImportResponse;
+}
+
+/// A data source type.
+#[async_trait::async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    /// The data source type name.
+    fn type_name(&self) -> &'static str;
+    /// The schema.
+    fn schema(&self) -> Schema;
+    /// Checks a configuration.
+    async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Reads the data.
+    async fn read(&self, config: Value) -> (Value, Diagnostics);
+}
+
+/// What `PlanResourceChange` carries. A null `prior_state` is a create; a null
+/// `proposed_new_state` is a destroy.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// The state before the change.
+    pub prior_state: Value,
+    /// Terraform's merge of config and prior state.
+    pub proposed_new_state: Value,
+    /// The configuration as written.
+    pub config: Value,
+    /// Private data from the prior state.
+    pub prior_private: Private,
+}
+
+/// The answer to a plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanResponse {
+    /// The planned state, with unknowns where the apply decides.
+    pub planned_state: Value,
+    /// Attributes whose change replaces the object.
+    pub requires_replace: Vec<AttributePath>,
+    /// Private data to hand to the apply.
+    pub planned_private: Private,
+    /// Problems and warnings.
+    pub diagnostics: Diagnostics,
+}
+
+/// What `ApplyResourceChange` carries. A null `planned_state` is a destroy.
+#[derive(Debug, Clone)]
+pub struct ApplyRequest {
+    /// The state before the change.
+    pub prior_state: Value,
+    /// The plan being applied.
+    pub planned_state: Value,
+    /// The configuration as written.
+    pub config: Value,
+    /// Private data from the plan.
+    pub planned_private: Private,
+}
+
+/// The answer to an apply. On error, a non-null `new_state` is still saved by Terraform.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyResponse {
+    /// The state after the change (null after a destroy).
+    pub new_state: Value,
+    /// Private data to store.
+    pub private: Private,
+    /// Problems and warnings.
+    pub diagnostics: Diagnostics,
+}
+
+/// What `ReadResource` carries.
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    /// The state to refresh.
+    pub current_state: Value,
+    /// Its private data.
+    pub private: Private,
+}
+
+/// The answer to a read. A null `new_state` means the object is gone.
+#[derive(Debug, Clone, Default)]
+pub struct ReadResponse {
+    /// The refreshed state.
+    pub new_state: Value,
+    /// Private data to store.
+    pub private: Private,
+    /// Problems and warnings.
+    pub diagnostics: Diagnostics,
+}
+
+/// The answer to an import: the state to read, or diagnostics.
+#[derive(Debug, Clone, Default)]
+pub struct ImportResponse {
+    /// The imported state (Terraform reads it next); null when the import failed.
+    pub state: Value,
+    /// Private data to store.
+    pub private: Private,
+    /// Problems and warnings.
+    pub diagnostics: Diagnostics,
+}

@@ -1,0 +1,330 @@
+//! The built binary driven over the plugin protocol as Terraform drives it.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use terraform_provider_onesignal::tfplugin::{Type, Value, msgpack};
+
+use crate::harness::{ClientIdentity, Plugin, go_plugin, pb};
+
+fn resource_type() -> Type {
+    terraform_provider_onesignal::provider::app_api_key::schema::schema().object_type()
+}
+
+fn provider_type() -> Type {
+    terraform_provider_onesignal::provider::config::schema().object_type()
+}
+
+fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).unwrap(),
+        json: Vec::new(),
+    })
+}
+
+fn object(pairs: &[(&str, Value)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_owned())
+}
+
+fn path_of(d: &pb::Diagnostic) -> String {
+    use pb::attribute_path::step::Selector;
+    let Some(path) = &d.attribute else {
+        return String::new();
+    };
+    path.steps
+        .iter()
+        .map(|step| match &step.selector {
+            Some(Selector::AttributeName(n)) => n.clone(),
+            Some(Selector::ElementKeyString(k)) => format!("[{k:?}]"),
+            Some(Selector::ElementKeyInt(i)) => format!("[{i}]"),
+            None => "?".into(),
+        })
+        .collect()
+}
+
+#[test]
+fn run_by_hand_explains_it_is_a_plugin() {
+    let output = Command::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("This binary is a plugin"), "{stderr}");
+    assert!(stderr.contains("Terraform"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn protocol_5_only_is_refused_clearly() {
+    let output = Command::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
+        .env("TF_PLUGIN_MAGIC_COOKIE", crate::harness::MAGIC_COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
+        .env("PLUGIN_CLIENT_CERT", ClientIdentity::p521().cert_pem)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("protocol 6"), "{stderr}");
+}
+
+#[tokio::test]
+async fn schema_validation_and_shutdown_over_mtls() {
+    let mut plugin = Plugin::start();
+    assert!(plugin.socket.ends_with(".sock"));
+    let mut client = plugin.provider_client().await;
+
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let provider = schema.provider.unwrap().block.unwrap();
+    let key = provider
+        .attributes
+        .iter()
+        .find(|a| a.name == "organization_api_key")
+        .unwrap();
+    assert!(key.sensitive && key.optional);
+    let resource = schema.resource_schemas["onesignal_app_api_key"]
+        .block
+        .clone()
+        .unwrap();
+    assert_eq!(resource.attributes.len(), 10);
+    for attribute in &resource.attributes {
+        assert!(
+            !attribute.description.is_empty(),
+            "{} has no description",
+            attribute.name
+        );
+    }
+    let attr = |name: &str| {
+        resource
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        String::from_utf8(attr("ip_allowlist").r#type).unwrap(),
+        r#"["set","string"]"#
+    );
+    assert!(attr("token").computed && attr("token").sensitive);
+    assert!(attr("app_id").required && attr("name").required);
+
+    // A bad configuration: every problem reported, each at its attribute.
+    let config = object(&[
+        ("id", Value::Null),
+        ("app_id", s("not-a-uuid")),
+        ("name", s("")),
+        ("ip_allowlist_mode", s("explicit")),
+        (
+            "ip_allowlist",
+            Value::Set(vec![s("10.0.0.5/24"), s("example.com")]),
+        ),
+        ("rotation_trigger", Value::Null),
+        ("token", Value::Null),
+        ("token_id", Value::Null),
+        ("created_at", Value::Null),
+        ("updated_at", Value::Null),
+    ]);
+    let response = client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "onesignal_app_api_key".into(),
+            config: dynamic(&config, &resource_type()),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut paths: Vec<String> = response.diagnostics.iter().map(path_of).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "app_id",
+            "ip_allowlist[\"10.0.0.5/24\"]",
+            "ip_allowlist[\"example.com\"]",
+            "name"
+        ]
+    );
+    assert!(
+        response
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+    );
+
+    // Provider configuration: bad URL named.
+    let response = client
+        .validate_provider_config(pb::validate_provider_config::Request {
+            config: dynamic(
+                &object(&[
+                    ("organization_api_key", Value::unknown()),
+                    ("api_url", s("http://api.example.com")),
+                    ("max_retries", Value::Null),
+                ]),
+                &provider_type(),
+            ),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        response.diagnostics.iter().map(path_of).collect::<Vec<_>>(),
+        ["api_url"]
+    );
+
+    // Missing key at configure names both the attribute and the environment variable.
+    let response = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: dynamic(
+                &object(&[
+                    ("organization_api_key", Value::Null),
+                    ("api_url", Value::Null),
+                    ("max_retries", Value::Null),
+                ]),
+                &provider_type(),
+            ),
+            client_capabilities: None,
+        })
+        .await;
+    // The test process may have the variable set; only judge when it does not.
+    if std::env::var_os("ONESIGNAL_ORGANIZATION_API_KEY").is_none() {
+        let diags = response.unwrap().into_inner().diagnostics;
+        assert!(
+            diags[0].detail.contains("ONESIGNAL_ORGANIZATION_API_KEY"),
+            "{:?}",
+            diags[0]
+        );
+        assert!(diags[0].detail.contains("organization_api_key"));
+    }
+
+    // Stopping is answered.
+    let stop = client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stop.error, "");
+
+    // Shutdown: the process exits within one second.
+    let mut controller =
+        go_plugin::grpc_controller_client::GrpcControllerClient::new(plugin.channel().await);
+    let asked = Instant::now();
+    controller.shutdown(go_plugin::Empty {}).await.unwrap();
+    let status = plugin.wait_exit(Duration::from_secs(1));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit after {:?}: {status:?}",
+        asked.elapsed()
+    );
+    assert!(
+        !std::path::Path::new(&plugin.socket).exists(),
+        "socket directory removed"
+    );
+}
+
+#[tokio::test]
+async fn upgrade_resource_state_reads_stored_json() {
+    let plugin = Plugin::start();
+    let mut client = plugin.provider_client().await;
+    let raw = br#"{"id":"a/b","app_id":"2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f","name":"svc","ip_allowlist_mode":"explicit","ip_allowlist":["10.0.0.1"],"rotation_trigger":null,"token":"os_v2_app_x","token_id":"b","created_at":"t","updated_at":"t"}"#;
+    let response = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "onesignal_app_api_key".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: raw.to_vec(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let state =
+        msgpack::decode(&response.upgraded_state.unwrap().msgpack, &resource_type()).unwrap();
+    assert_eq!(state.get_attr("name").as_str(), Some("svc"));
+    assert_eq!(
+        state.get_attr("ip_allowlist"),
+        &Value::Set(vec![s("10.0.0.1")])
+    );
+    assert!(state.get_attr("rotation_trigger").is_null());
+}
+
+#[tokio::test]
+async fn clients_without_terraforms_certificate_get_no_answer() {
+    let plugin = Plugin::start();
+    // No certificate at all.
+    let none = plugin.channel_as(None).await;
+    if let Ok(channel) = none {
+        let mut client = pb::provider_client::ProviderClient::new(channel);
+        assert!(
+            client
+                .get_provider_schema(pb::get_provider_schema::Request {})
+                .await
+                .is_err()
+        );
+    }
+    // Another certificate of the same kind.
+    let stranger = ClientIdentity::p521();
+    let other = plugin.channel_as(Some(&stranger)).await;
+    if let Ok(channel) = other {
+        let mut client = pb::provider_client::ProviderClient::new(channel);
+        assert!(
+            client
+                .get_provider_schema(pb::get_provider_schema::Request {})
+                .await
+                .is_err()
+        );
+    }
+    // Raw TLS without a certificate: the handshake fails or the connection closes; no HTTP/2
+    // SETTINGS frame ever arrives.
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(plugin.tls_config(None)));
+    let stream = tokio::net::UnixStream::connect(&plugin.socket)
+        .await
+        .unwrap();
+    if let Ok(mut tls) = connector
+        .connect(
+            rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+            stream,
+        )
+        .await
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await;
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(2), tls.read(&mut buf)).await;
+        assert!(
+            !matches!(read, Ok(Ok(n)) if n > 0),
+            "server answered a client without a certificate"
+        );
+    }
+    // Terraform's own certificate still works afterwards.
+    let mut client = plugin.provider_client().await;
+    client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+}

@@ -1,0 +1,128 @@
+//! Runs the real `terraform` binary against the built provider through a `dev_overrides` CLI
+//! configuration, in a private directory with its own CLI config, data dir and HOME.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The provider's source address in test configurations.
+pub const SOURCE: &str = "registry.terraform.io/onesignal/onesignal";
+
+/// Finds Terraform: `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH. Under `CI=true` a missing
+/// binary fails the test; elsewhere the test says why it did not run and returns `None`.
+pub fn terraform_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TF_ACC_TERRAFORM_PATH").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "TF_ACC_TERRAFORM_PATH={} is not a file",
+            path.display()
+        );
+        return Some(path);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("terraform"))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !in_ci,
+            "CI=true but no terraform binary: set TF_ACC_TERRAFORM_PATH or put terraform on PATH"
+        );
+        eprintln!(
+            "NOT RUN: no terraform binary (set TF_ACC_TERRAFORM_PATH or put terraform on PATH)"
+        );
+    }
+    found
+}
+
+/// A working directory with a Terraform configuration and a private CLI environment.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub terraform: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// A new workspace, or `None` when Terraform is not available outside CI.
+    pub fn new() -> Option<Self> {
+        let terraform = terraform_binary()?;
+        let dir = tempfile::tempdir().unwrap();
+        let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let cli_config = dir.path().join("cli.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                plugin_dir.display()
+            ),
+        )
+        .unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let env = vec![
+            (
+                "TF_CLI_CONFIG_FILE".to_owned(),
+                cli_config.display().to_string(),
+            ),
+            (
+                "TF_DATA_DIR".to_owned(),
+                dir.path().join(".terraform").display().to_string(),
+            ),
+            ("HOME".to_owned(), home.display().to_string()),
+            ("TF_IN_AUTOMATION".to_owned(), "1".to_owned()),
+            ("TF_INPUT".to_owned(), "0".to_owned()),
+            ("CHECKPOINT_DISABLE".to_owned(), "1".to_owned()),
+        ];
+        Some(Self {
+            dir,
+            terraform,
+            env,
+        })
+    }
+
+    /// Writes `main.tf`.
+    pub fn write_config(&self, hcl: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), hcl).unwrap();
+    }
+
+    /// Runs `terraform ARGS` in the workspace.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(&self.terraform);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .env_remove("TF_LOG_PATH")
+            .env_remove("ONESIGNAL_ORGANIZATION_API_KEY")
+            .env_remove("ONESIGNAL_API_URL");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command.output().expect("run terraform")
+    }
+
+    /// Runs `terraform ARGS` and fails the test with its output unless it succeeds.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "terraform {args:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+}
+
+/// `terraform { required_providers { onesignal = … } }` plus `body`.
+pub fn config_with(body: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    onesignal = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n{body}\n"
+    )
+}
