@@ -11,9 +11,14 @@ pub mod app_api_key;
 pub mod config;
 
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
-use crate::tfplugin::{self, ConfigureRequest, DataSource, Diagnostics, Resource, Schema, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::onesignal::{self, Client, ClientConfig};
+use crate::tfplugin::{
+    self, ConfigureRequest, DataSource, Diagnostic, Diagnostics, Resource, Schema, Value,
+};
 
 /// The provider's source address, as used in `required_providers` and `TF_REATTACH_PROVIDERS`.
 pub const ADDRESS: &str = "registry.terraform.io/onesignal/onesignal";
@@ -26,24 +31,62 @@ pub fn main() -> ExitCode {
 }
 
 /// What `ConfigureProvider` established, shared with the resources.
-#[derive(Debug, Clone)]
 pub struct Configured {
     /// The resolved provider settings.
     pub config: config::ResolvedConfig,
     /// The Terraform version that configured the provider.
     pub terraform_version: String,
+    /// Built on first use: `validate` and `plan` runs never need it.
+    client: OnceLock<Result<Client, onesignal::Error>>,
+    cancel: CancellationToken,
+}
+
+impl Configured {
+    /// The OneSignal client, built on first use.
+    pub fn client(&self) -> Result<&Client, &onesignal::Error> {
+        self.client
+            .get_or_init(|| {
+                Client::new(ClientConfig {
+                    base_url: self.config.api_url.clone(),
+                    organization_api_key: self.config.organization_api_key.clone(),
+                    max_retries: self.config.max_retries,
+                    user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
+                    cancel: self.cancel.clone(),
+                })
+            })
+            .as_ref()
+    }
 }
 
 /// Shared between the provider and its resources: set once by `ConfigureProvider`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ProviderState {
     configured: RwLock<Option<Arc<Configured>>>,
+    /// Cancelled by `StopProvider`: every wait and request of the client stops.
+    cancel: CancellationToken,
 }
 
 impl ProviderState {
     /// The configuration, once `ConfigureProvider` has run.
     pub fn configured(&self) -> Option<Arc<Configured>> {
         self.configured.read().ok()?.clone()
+    }
+
+    /// The configured client, or the diagnostic that explains why there is none.
+    pub fn client(&self) -> Result<Client, Diagnostic> {
+        let configured = self.configured().ok_or_else(|| {
+            Diagnostic::error(
+                "The onesignal provider is not configured",
+                "Terraform did not configure the provider before using it; check the provider \
+                 block and the errors above.",
+            )
+        })?;
+        configured.client().cloned().map_err(|error| {
+            Diagnostic::error(
+                "Cannot set up the OneSignal client",
+                format!("{error}. Check api_url and organization_api_key."),
+            )
+        })
     }
 }
 
@@ -81,6 +124,8 @@ impl tfplugin::Provider for OneSignalProvider {
                 let configured = Arc::new(Configured {
                     config: resolved,
                     terraform_version: request.terraform_version,
+                    client: OnceLock::new(),
+                    cancel: self.state.cancel.clone(),
                 });
                 if let Ok(mut slot) = self.state.configured.write() {
                     *slot = Some(configured);
@@ -91,5 +136,7 @@ impl tfplugin::Provider for OneSignalProvider {
         }
     }
 
-    async fn stop(&self) {}
+    async fn stop(&self) {
+        self.state.cancel.cancel();
+    }
 }

@@ -1,8 +1,27 @@
 //! The `onesignal_app_api_key` resource: an App API key of one OneSignal app.
 //!
-//! In the order of terraform-provider-random's resources: [`schema`], [`validate`], then the
-//! lifecycle (plan, create, read, update, delete, import).
+//! In the order of terraform-provider-random's resources: [`schema`] and [`validate`], then
+//! [`plan`], create/update/delete in [`apply`], and read/import in [`read`]. [`model`] is where
+//! Terraform values and OneSignal's models meet; [`diagnostics`] names every message a user sees.
+//!
+//! Two rules shape the lifecycle:
+//! - **Never lose a secret.** OneSignal shows a secret once, in the answer to a create or a
+//!   rotation. From the moment such an answer arrives, the state returned to Terraform carries it,
+//!   whatever fails afterwards (the read-back, a later step): Terraform saves a non-null state
+//!   even with an error.
+//! - **Never orphan a key.** A create whose answer never came back may still have created a key
+//!   with a secret nobody saw. The provider does not blindly create again: it lists the app's keys
+//!   and looks for a key with the requested name that was created during the attempt (its
+//!   `created_at` no earlier than the attempt's start, less a minute for clock skew; the newest
+//!   such key when there are several). If one is found, it is
+//!   adopted and **rotated**, so that the secret in state is one nobody else has seen; if none is,
+//!   the create is sent once more.
 
+pub mod apply;
+pub mod diagnostics;
+pub mod model;
+pub mod plan;
+pub mod read;
 pub mod schema;
 pub mod validate;
 
@@ -10,13 +29,12 @@ use std::sync::Arc;
 
 use super::ProviderState;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
 /// The resource type.
 pub struct AppApiKey {
-    #[allow(dead_code)]
     provider: Arc<ProviderState>,
 }
 
@@ -25,15 +43,6 @@ impl AppApiKey {
     pub fn new(provider: Arc<ProviderState>) -> Self {
         Self { provider }
     }
-}
-
-fn lifecycle_pending() -> Diagnostics {
-    Diagnostic::error(
-        "onesignal_app_api_key cannot be planned or applied by this build",
-        "This development build has the schema and validation of onesignal_app_api_key but not \
-         its lifecycle yet.",
-    )
-    .into()
 }
 
 #[async_trait::async_trait]
@@ -50,32 +59,73 @@ impl Resource for AppApiKey {
         validate::validate(config)
     }
 
-    async fn plan(&self, _request: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            diagnostics: lifecycle_pending(),
-            ..Default::default()
-        }
+    async fn plan(&self, request: PlanRequest) -> PlanResponse {
+        plan::plan(
+            &request.prior_state,
+            &request.proposed_new_state,
+            &request.config,
+        )
     }
 
-    async fn apply(&self, _request: ApplyRequest) -> ApplyResponse {
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        let client = match self.provider.client() {
+            Ok(client) => client,
+            Err(diagnostic) => {
+                return ApplyResponse {
+                    new_state: request.prior_state,
+                    diagnostics: diagnostic.into(),
+                    ..Default::default()
+                };
+            }
+        };
+        let (new_state, diagnostics) = if request.planned_state.is_null() {
+            apply::delete(&client, &request.prior_state).await
+        } else if request.prior_state.is_null() {
+            apply::create(&client, &request.planned_state).await
+        } else {
+            apply::update(&client, &request.prior_state, &request.planned_state).await
+        };
         ApplyResponse {
-            diagnostics: lifecycle_pending(),
-            ..Default::default()
+            new_state,
+            private: request.planned_private,
+            diagnostics,
         }
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
+        let client = match self.provider.client() {
+            Ok(client) => client,
+            Err(diagnostic) => {
+                return ReadResponse {
+                    new_state: request.current_state,
+                    private: request.private,
+                    diagnostics: diagnostic.into(),
+                };
+            }
+        };
+        let (new_state, diagnostics) = read::read(&client, &request.current_state).await;
         ReadResponse {
-            new_state: request.current_state,
+            new_state,
             private: request.private,
-            diagnostics: Diagnostics::new(),
+            diagnostics,
         }
     }
 
-    async fn import(&self, _id: &str) -> ImportResponse {
+    async fn import(&self, id: &str) -> ImportResponse {
+        let client = match self.provider.client() {
+            Ok(client) => client,
+            Err(diagnostic) => {
+                return ImportResponse {
+                    diagnostics: diagnostic.into(),
+                    ..Default::default()
+                };
+            }
+        };
+        let (state, diagnostics) = read::import(&client, id).await;
         ImportResponse {
-            diagnostics: lifecycle_pending(),
-            ..Default::default()
+            state,
+            private: Vec::new(),
+            diagnostics,
         }
     }
 }

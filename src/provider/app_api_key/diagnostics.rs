@@ -1,0 +1,129 @@
+//! Named diagnostics of the resource: each client error becomes a sentence-sized summary and a
+//! detail that carries OneSignal's own words and the HTTP status, then says what to do.
+//! The client's errors never hold a secret, so neither do these.
+
+use crate::onesignal::Error;
+use crate::provider::config::ENV_ORGANIZATION_API_KEY;
+use crate::tfplugin::Diagnostic;
+
+/// What the provider was doing when OneSignal failed, e.g. "creating the key \"svc\"".
+pub fn client_error(action: &str, app_id: &str, error: &Error) -> Diagnostic {
+    let (summary, advice) = match error {
+        Error::CredentialsRejected { .. } => (
+            "OneSignal rejected the organization API key".to_owned(),
+            format!(
+                "Set organization_api_key in the provider block, or {ENV_ORGANIZATION_API_KEY}, \
+                 to an organization API key (os_v2_org_…) of the organization that owns app \
+                 {app_id}; an App API key cannot manage keys."
+            ),
+        ),
+        Error::NotFound { .. } => (
+            "OneSignal app or key not found".to_owned(),
+            format!(
+                "Check that app {app_id} exists and belongs to the organization of the \
+                 organization API key."
+            ),
+        ),
+        Error::RateLimited { .. } => (
+            "OneSignal kept rate limiting the provider".to_owned(),
+            "Retry later, raise max_retries in the provider block, or lower Terraform's \
+             -parallelism."
+                .to_owned(),
+        ),
+        Error::Validation { .. } => (
+            "OneSignal refused the key settings".to_owned(),
+            "Correct the attribute OneSignal's message names.".to_owned(),
+        ),
+        Error::KeyLimitReached { .. } => (
+            "The app already has 16 API keys".to_owned(),
+            format!(
+                "OneSignal allows at most 16 App API keys per app. Delete keys app {app_id} no \
+                 longer needs (dashboard: Settings → Keys & IDs), then apply again."
+            ),
+        ),
+        Error::Server { .. } => (
+            "OneSignal failed to answer".to_owned(),
+            "This is on OneSignal's side; apply again later.".to_owned(),
+        ),
+        Error::Transport { .. } => (
+            "Cannot reach OneSignal".to_owned(),
+            "Check the network, any HTTPS_PROXY setting, and api_url.".to_owned(),
+        ),
+        Error::Ambiguous { .. } => (
+            "OneSignal did not answer the create request".to_owned(),
+            "The provider could not tell whether the key was created. Apply again: the provider \
+             looks for a key of that name created during the attempt before creating another."
+                .to_owned(),
+        ),
+        Error::Cancelled => (
+            "Stopped by Terraform".to_owned(),
+            "Terraform asked the provider to stop (Ctrl-C) while it was waiting on OneSignal."
+                .to_owned(),
+        ),
+        Error::InvalidResponse { .. } => (
+            "OneSignal sent an unexpected answer".to_owned(),
+            "If api_url points at something other than OneSignal's API, correct it; otherwise \
+             report this to the provider's maintainers."
+                .to_owned(),
+        ),
+        _ => ("OneSignal request failed".to_owned(), String::new()),
+    };
+    Diagnostic::error(summary, format!("While {action}: {error}.\n\n{advice}"))
+}
+
+/// Create answered, the read-back did not: the key is kept with its secret.
+pub fn read_back_failed(error: &Error) -> Diagnostic {
+    Diagnostic::warning(
+        "Created the key, but could not read it back",
+        format!(
+            "The key and its secret are saved in state; created_at and updated_at stay empty \
+             until the next refresh fills them in. Reading it back failed: {error}."
+        ),
+    )
+}
+
+/// A rotation after a successful update failed: the state records the update only.
+pub fn rotation_failed(app_id: &str, error: &Error) -> Diagnostic {
+    let mut diagnostic = client_error("rotating the key", app_id, error);
+    diagnostic.detail.push_str(
+        "\n\nThe other changes were applied and saved. The previous secret still works, and \
+         rotation_trigger keeps its previous value in state, so the next apply retries the \
+         rotation.",
+    );
+    diagnostic
+}
+
+/// Returned after import: the secret cannot be read back.
+pub fn imported_without_secret() -> Diagnostic {
+    Diagnostic::warning(
+        "Imported key has no secret in state",
+        "OneSignal returns a key's secret only when it is created or rotated, so `token` is null \
+         after an import. To get a secret Terraform knows, set rotation_trigger (the first value \
+         is only recorded) and then change it: that apply rotates the key and stores the new \
+         secret. The current secret stops working at that moment.",
+    )
+}
+
+/// The import id has neither accepted form.
+pub fn malformed_import_id(id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid import id",
+        format!(
+            "{id:?} is not an App API key id. Use \"<app_id>/<token_id>\" (the app's UUID and the \
+             key's token_id), or a bare \"<token_id>\", which is searched for across the \
+             organization's apps."
+        ),
+    )
+}
+
+/// No key with that token id.
+pub fn import_not_found(token_id: &str, searched: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Cannot import: no such App API key",
+        format!(
+            "No App API key with token_id {token_id:?} was found in {searched}. Check the id in \
+             OneSignal's dashboard (Settings → Keys & IDs) and that the organization API key \
+             belongs to the key's organization."
+        ),
+    )
+}
