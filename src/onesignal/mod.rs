@@ -99,15 +99,15 @@ impl Client {
                 ),
             });
         }
-        let mut authorization = HeaderValue::from_str(&format!(
-            "Key {}",
-            config.organization_api_key.expose()
-        ))
-        .map_err(|_| Error::InvalidConfig {
+        let mut authorization =
+            HeaderValue::from_str(&format!("Key {}", config.organization_api_key.expose()))
+                .map_err(|_| {
+                    Error::InvalidConfig {
             detail:
                 "the organization API key contains characters that cannot be sent in an HTTP header"
                     .into(),
-        })?;
+        }
+                })?;
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent)
