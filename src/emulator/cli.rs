@@ -87,11 +87,12 @@ async fn serve(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let line = serde_json::json!({
-        "url": format!("http://{}", reachable(local)),
-        "organization_api_key": emulator.organization_api_key(),
-        "app_ids": emulator.app_ids(),
-    });
+    let line = serde_json::to_string(&StartLine {
+        url: format!("http://{}", reachable(local)),
+        organization_api_key: emulator.organization_api_key(),
+        app_ids: emulator.app_ids(),
+    })
+    .map_err(|e| e.to_string())?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())
@@ -103,6 +104,14 @@ async fn serve(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     eprintln!("onesignal-emulator: stopped");
     Ok(())
+}
+
+/// The one line printed on stdout at start (a struct, so the fields keep the documented order).
+#[derive(serde::Serialize)]
+struct StartLine {
+    url: String,
+    organization_api_key: String,
+    app_ids: Vec<String>,
 }
 
 /// The address a client on this machine should use: a wildcard bind is reachable on loopback.
