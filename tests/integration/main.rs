@@ -1,6 +1,10 @@
-//! Integration tests: one binary, a module per area (ripgrep's layout).
+//! Integration tests: one binary, a module per area (ripgrep's layout), with shared helpers in
+//! `support` (the emulator), `harness` (the plugin process) and `terraform` (the real CLI).
 
+mod client;
+mod emulator;
 mod harness;
 mod protocol;
 mod schema_validate;
+mod support;
 mod terraform;

@@ -1,0 +1,183 @@
+//! The `onesignal-emulator` command line: parse flags, build the state, print the one JSON line on
+//! stdout, serve until SIGINT/SIGTERM. Stdout carries only that line; everything else goes to stderr.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+
+use super::{Emulator, generate_organization_key, run};
+
+/// A local emulator of OneSignal's App API key endpoints, for demos and tests.
+///
+/// On start it prints one JSON line on stdout:
+/// {"url":"http://127.0.0.1:PORT","organization_api_key":"os_v2_org_…","app_ids":["…"]}
+#[derive(Debug, Parser)]
+#[command(name = "onesignal-emulator", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port). Only loopback by default.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: String,
+    /// The organization API key to accept (default: a generated `os_v2_org_…` key).
+    #[arg(long, value_name = "KEY")]
+    organization_api_key: Option<String>,
+    /// An app to serve, by UUID; repeat for several (default: one generated app).
+    #[arg(long = "app", value_name = "APP_ID", value_parser = parse_uuid)]
+    apps: Vec<String>,
+    /// Persist the organization key, apps and keys in this JSON file: loaded if it exists, saved
+    /// atomically after every change.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Do not log requests on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn parse_uuid(value: &str) -> Result<String, String> {
+    uuid::Uuid::parse_str(value)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| format!("{value:?} is not a UUID (OneSignal app ids are UUIDs)"))
+}
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("onesignal-emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("onesignal-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), String> {
+    let emulator = match &args.state {
+        Some(path) => Emulator::open(path, args.organization_api_key.clone(), args.apps.clone())
+            .map_err(|e| format!("cannot use state file {}: {e}", path.display()))?,
+        None if args.apps.is_empty() => {
+            let key = args
+                .organization_api_key
+                .clone()
+                .unwrap_or_else(generate_organization_key);
+            Emulator::new(key, [uuid::Uuid::new_v4().to_string()])
+        }
+        None => Emulator::new(
+            args.organization_api_key
+                .clone()
+                .unwrap_or_else(generate_organization_key),
+            args.apps.clone(),
+        ),
+    };
+    emulator.set_request_log(!args.quiet);
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let line = serde_json::to_string(&StartLine {
+        url: format!("http://{}", reachable(local)),
+        organization_api_key: emulator.organization_api_key(),
+        app_ids: emulator.app_ids(),
+    })
+    .map_err(|e| e.to_string())?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    drop(stdout);
+    eprintln!("onesignal-emulator: listening on http://{local}");
+    run(listener, emulator, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("onesignal-emulator: stopped");
+    Ok(())
+}
+
+/// The one line printed on stdout at start (a struct, so the fields keep the documented order).
+#[derive(serde::Serialize)]
+struct StartLine {
+    url: String,
+    organization_api_key: String,
+    app_ids: Vec<String>,
+}
+
+/// The address a client on this machine should use: a wildcard bind is reachable on loopback.
+fn reachable(local: SocketAddr) -> SocketAddr {
+    let mut addr = local;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(e) => {
+                eprintln!("onesignal-emulator: cannot watch SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse() {
+        let args = Args::try_parse_from([
+            "onesignal-emulator",
+            "--app",
+            "2F8E5F4A-1B7C-4E0F-9D3A-6C1B2A3D4E5F",
+            "--app",
+            "00000000-0000-4000-8000-000000000001",
+            "--state",
+            "s.json",
+        ])
+        .unwrap();
+        assert_eq!(args.listen, "127.0.0.1:0");
+        assert_eq!(args.apps[0], "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f");
+        assert_eq!(args.apps.len(), 2);
+        assert!(Args::try_parse_from(["onesignal-emulator", "--app", "not-a-uuid"]).is_err());
+    }
+
+    #[test]
+    fn wildcard_binds_print_loopback() {
+        assert_eq!(
+            reachable("0.0.0.0:80".parse().unwrap()).to_string(),
+            "127.0.0.1:80"
+        );
+        assert_eq!(
+            reachable("[::]:80".parse().unwrap()).to_string(),
+            "[::1]:80"
+        );
+        assert_eq!(
+            reachable("127.0.0.2:80".parse().unwrap()).to_string(),
+            "127.0.0.2:80"
+        );
+    }
+}

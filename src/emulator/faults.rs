@@ -1,0 +1,258 @@
+//! Routes as named things, injectable faults, and per-route request counters.
+//!
+//! A fault is consumed one request at a time: `count` requests to the matching route (any API
+//! route when `route` is absent) get it, then it is gone. Faults and counters never touch the
+//! `/_emulator/` hooks themselves.
+
+use axum::http::Method;
+use serde::{Deserialize, Serialize};
+
+/// One of the emulated API operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// `GET /apps`
+    ListApps,
+    /// `POST /apps`
+    CreateApp,
+    /// `GET /apps/{app_id}`
+    GetApp,
+    /// `GET /apps/{app_id}/auth/tokens`
+    ListKeys,
+    /// `POST /apps/{app_id}/auth/tokens`
+    CreateKey,
+    /// `PATCH /apps/{app_id}/auth/tokens/{token_id}`
+    UpdateKey,
+    /// `POST /apps/{app_id}/auth/tokens/{token_id}/rotate`
+    RotateKey,
+    /// `DELETE /apps/{app_id}/auth/tokens/{token_id}`
+    DeleteKey,
+}
+
+/// Path patterns as registered with the router (and as `MatchedPath` reports them).
+pub(crate) const APPS: &str = "/apps";
+pub(crate) const APP: &str = "/apps/{app_id}";
+pub(crate) const TOKENS: &str = "/apps/{app_id}/auth/tokens";
+pub(crate) const TOKEN: &str = "/apps/{app_id}/auth/tokens/{token_id}";
+pub(crate) const ROTATE: &str = "/apps/{app_id}/auth/tokens/{token_id}/rotate";
+
+impl Route {
+    /// Every route, in a stable order.
+    pub const ALL: [Route; 8] = [
+        Route::ListApps,
+        Route::CreateApp,
+        Route::GetApp,
+        Route::ListKeys,
+        Route::CreateKey,
+        Route::UpdateKey,
+        Route::RotateKey,
+        Route::DeleteKey,
+    ];
+
+    /// The snake_case name used in hook bodies and counter output, e.g. `create_key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::ListApps => "list_apps",
+            Route::CreateApp => "create_app",
+            Route::GetApp => "get_app",
+            Route::ListKeys => "list_keys",
+            Route::CreateKey => "create_key",
+            Route::UpdateKey => "update_key",
+            Route::RotateKey => "rotate_key",
+            Route::DeleteKey => "delete_key",
+        }
+    }
+
+    /// Which route a request matched, from its method and the router's path pattern.
+    pub(crate) fn from_request(method: &Method, pattern: &str) -> Option<Route> {
+        Some(match (method.as_str(), pattern) {
+            ("GET", APPS) => Route::ListApps,
+            ("POST", APPS) => Route::CreateApp,
+            ("GET", APP) => Route::GetApp,
+            ("GET", TOKENS) => Route::ListKeys,
+            ("POST", TOKENS) => Route::CreateKey,
+            ("PATCH", TOKEN) => Route::UpdateKey,
+            ("DELETE", TOKEN) => Route::DeleteKey,
+            ("POST", ROTATE) => Route::RotateKey,
+            _ => return None,
+        })
+    }
+}
+
+/// A fault to inject into the next `count` requests of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// The route it applies to; `None` (absent in JSON) means every API route.
+    #[serde(default)]
+    pub route: Option<Route>,
+    /// What happens.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+}
+
+/// What an injected fault does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer 429 `{"errors":["API rate limit exceeded."]}` with `Retry-After: retry_after_secs`,
+    /// without acting.
+    RateLimit {
+        /// How many requests get it.
+        count: u32,
+        /// The `Retry-After` value, whole seconds.
+        retry_after_secs: u64,
+    },
+    /// Answer 503 `Service temporarily unavailable`, without acting.
+    Unavailable {
+        /// How many requests get it.
+        count: u32,
+    },
+    /// Wait `millis` before handling the request.
+    Latency {
+        /// How many requests get it.
+        count: u32,
+        /// The delay.
+        millis: u64,
+    },
+    /// Perform the operation, then close the TCP connection without sending any answer. Only
+    /// successful operations consume it.
+    DropAfterAct {
+        /// How many requests get it.
+        count: u32,
+    },
+}
+
+impl Fault {
+    /// `count` × 429 with `Retry-After: retry_after_secs`.
+    pub fn rate_limit(route: Option<Route>, count: u32, retry_after_secs: u64) -> Fault {
+        Fault {
+            route,
+            kind: FaultKind::RateLimit {
+                count,
+                retry_after_secs,
+            },
+        }
+    }
+
+    /// `count` × 503.
+    pub fn unavailable(route: Option<Route>, count: u32) -> Fault {
+        Fault {
+            route,
+            kind: FaultKind::Unavailable { count },
+        }
+    }
+
+    /// `count` requests delayed by `millis`.
+    pub fn latency(route: Option<Route>, count: u32, millis: u64) -> Fault {
+        Fault {
+            route,
+            kind: FaultKind::Latency { count, millis },
+        }
+    }
+
+    /// `count` successful requests acted upon, then their connection closed without an answer.
+    pub fn drop_after_act(route: Option<Route>, count: u32) -> Fault {
+        Fault {
+            route,
+            kind: FaultKind::DropAfterAct { count },
+        }
+    }
+
+    fn count_mut(&mut self) -> &mut u32 {
+        match &mut self.kind {
+            FaultKind::RateLimit { count, .. }
+            | FaultKind::Unavailable { count }
+            | FaultKind::Latency { count, .. }
+            | FaultKind::DropAfterAct { count } => count,
+        }
+    }
+
+    fn applies_to(&self, route: Route) -> bool {
+        self.route.is_none_or(|r| r == route)
+    }
+}
+
+/// The pending faults, in injection order.
+#[derive(Debug, Default)]
+pub(crate) struct Faults(Vec<Fault>);
+
+impl Faults {
+    pub(crate) fn push(&mut self, fault: Fault) {
+        let mut fault = fault;
+        if *fault.count_mut() > 0 {
+            self.0.push(fault);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub(crate) fn pending(&self) -> Vec<Fault> {
+        self.0.clone()
+    }
+
+    /// Consumes one use of the first fault for `route` that `select` picks, and returns its kind.
+    pub(crate) fn take(
+        &mut self,
+        route: Route,
+        select: impl Fn(&FaultKind) -> bool,
+    ) -> Option<FaultKind> {
+        let index = self
+            .0
+            .iter()
+            .position(|f| f.applies_to(route) && select(&f.kind))?;
+        let fault = &mut self.0[index];
+        let kind = fault.kind.clone();
+        *fault.count_mut() -= 1;
+        if *fault.count_mut() == 0 {
+            self.0.remove(index);
+        }
+        Some(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_consumed_per_route_in_order() {
+        let mut faults = Faults::default();
+        faults.push(Fault::unavailable(Some(Route::CreateKey), 2));
+        faults.push(Fault::rate_limit(None, 1, 3));
+        faults.push(Fault::latency(None, 0, 5)); // count 0: ignored
+        let refusal = |k: &FaultKind| {
+            matches!(
+                k,
+                FaultKind::RateLimit { .. } | FaultKind::Unavailable { .. }
+            )
+        };
+        assert_eq!(
+            faults.take(Route::ListKeys, refusal),
+            Some(FaultKind::RateLimit {
+                count: 1,
+                retry_after_secs: 3
+            })
+        );
+        assert_eq!(faults.take(Route::ListKeys, refusal), None);
+        assert!(faults.take(Route::CreateKey, refusal).is_some());
+        assert!(faults.take(Route::CreateKey, refusal).is_some());
+        assert!(faults.take(Route::CreateKey, refusal).is_none());
+        assert!(faults.pending().is_empty());
+    }
+
+    #[test]
+    fn fault_json_shape() {
+        let fault: Fault = serde_json::from_str(
+            r#"{"route":"create_key","kind":"rate_limit","count":2,"retry_after_secs":1}"#,
+        )
+        .unwrap();
+        assert_eq!(fault, Fault::rate_limit(Some(Route::CreateKey), 2, 1));
+        let fault: Fault = serde_json::from_str(r#"{"kind":"drop_after_act","count":1}"#).unwrap();
+        assert_eq!(fault, Fault::drop_after_act(None, 1));
+        for route in Route::ALL {
+            assert_eq!(serde_json::to_value(route).unwrap(), route.as_str());
+        }
+    }
+}

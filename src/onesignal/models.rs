@@ -1,0 +1,365 @@
+//! What OneSignal's key API sends and receives, as typed values.
+//!
+//! Parsing is tolerant on purpose: the public documentation leaves several shapes loose (see
+//! `reference/onesignal-api.md`), so unknown fields are ignored, timestamps are accepted as strings
+//! or Unix numbers, the rotate answer may lack `token_id`, and lists may come wrapped or bare.
+//! Secrets only ever live inside [`Secret`].
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::secret::Secret;
+
+/// Whether a key's IP allowlist is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllowlistMode {
+    /// Any address may use the key; a stored list is ignored.
+    Disabled,
+    /// Only addresses inside `ip_allowlist` may use the key.
+    Explicit,
+}
+
+impl AllowlistMode {
+    /// The wire spelling: `"disabled"` or `"explicit"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AllowlistMode::Disabled => "disabled",
+            AllowlistMode::Explicit => "explicit",
+        }
+    }
+
+    /// Parses the wire spelling, ignoring ASCII case (the server's casing is not documented).
+    pub fn parse(value: &str) -> Option<AllowlistMode> {
+        if value.eq_ignore_ascii_case("disabled") {
+            Some(AllowlistMode::Disabled)
+        } else if value.eq_ignore_ascii_case("explicit") {
+            Some(AllowlistMode::Explicit)
+        } else {
+            None
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AllowlistMode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        AllowlistMode::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown ip_allowlist_mode {text:?} (expected \"disabled\" or \"explicit\")"
+            ))
+        })
+    }
+}
+
+impl std::fmt::Display for AllowlistMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The desired settings of a key: the body of a create, and of every update (all three fields are
+/// always sent, because whether PATCH clears omitted fields is undocumented).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySpec {
+    /// Display name, 1–128 characters.
+    pub name: String,
+    /// Whether the allowlist is enforced.
+    pub ip_allowlist_mode: AllowlistMode,
+    /// CIDRs or bare addresses, sent as given.
+    pub ip_allowlist: Vec<String>,
+}
+
+/// One App API key as the list endpoint reports it. It never carries the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// OneSignal's id for the key (not the secret); stable across rotations.
+    pub token_id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether the allowlist is enforced.
+    pub ip_allowlist_mode: AllowlistMode,
+    /// The allowlist in the server's spelling, which may differ from the one sent.
+    pub ip_allowlist: Vec<String>,
+    /// Creation time: the server's string as sent, or RFC 3339 (UTC) when it sent a Unix number.
+    pub created_at: Option<String>,
+    /// Last change, normalised like `created_at`.
+    pub updated_at: Option<String>,
+}
+
+/// The answer to a create: the new key's id and its secret, which OneSignal shows only this once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedKey {
+    /// The new key's id.
+    pub token_id: String,
+    /// The secret (`os_v2_app_…`).
+    pub token: Secret,
+}
+
+/// A OneSignal app (only the fields the provider needs).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct App {
+    /// The app id (a UUID).
+    pub id: String,
+    /// The app's display name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `ApiKeyToken` on the wire: every field optional, as in OneSignal's OpenAPI spec.
+#[derive(Deserialize)]
+struct WireKey {
+    token_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    ip_allowlist_mode: Option<AllowlistMode>,
+    #[serde(default)]
+    ip_allowlist: Option<Vec<String>>,
+    #[serde(default)]
+    created_at: Option<Value>,
+    #[serde(default)]
+    updated_at: Option<Value>,
+}
+
+impl WireKey {
+    fn into_key(self) -> Result<ApiKey, String> {
+        let token_id = self.token_id.ok_or("a key in the list has no token_id")?;
+        let ip_allowlist = self.ip_allowlist.unwrap_or_default();
+        // A missing mode is read the way the resource plans it: a list means "explicit".
+        let ip_allowlist_mode = self
+            .ip_allowlist_mode
+            .unwrap_or(if ip_allowlist.is_empty() {
+                AllowlistMode::Disabled
+            } else {
+                AllowlistMode::Explicit
+            });
+        Ok(ApiKey {
+            token_id,
+            name: self.name.unwrap_or_default(),
+            ip_allowlist_mode,
+            ip_allowlist,
+            created_at: self.created_at.as_ref().and_then(normalise_timestamp),
+            updated_at: self.updated_at.as_ref().and_then(normalise_timestamp),
+        })
+    }
+}
+
+/// Parses the body of `GET /apps/{id}/auth/tokens`: `{"tokens": [...]}`, or a bare array.
+pub(crate) fn parse_key_list(body: &[u8]) -> Result<Vec<ApiKey>, String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        Wrapped {
+            #[serde(default)]
+            tokens: Option<Vec<WireKey>>,
+        },
+        Bare(Vec<WireKey>),
+    }
+    let keys = match serde_json::from_slice::<Shape>(body).map_err(|e| e.to_string())? {
+        Shape::Wrapped { tokens } => tokens.unwrap_or_default(),
+        Shape::Bare(keys) => keys,
+    };
+    keys.into_iter().map(WireKey::into_key).collect()
+}
+
+/// Parses the body of `GET /apps`: a bare array, or `{"apps": [...]}`.
+pub(crate) fn parse_app_list(body: &[u8]) -> Result<Vec<App>, String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        Bare(Vec<App>),
+        Wrapped { apps: Vec<App> },
+    }
+    match serde_json::from_slice::<Shape>(body).map_err(|e| e.to_string())? {
+        Shape::Bare(apps) | Shape::Wrapped { apps } => Ok(apps),
+    }
+}
+
+/// The secret-bearing answers of create and rotate. The secret's field name is `formatted_token`;
+/// `token` is accepted too in case a variant of the API uses it.
+#[derive(Deserialize)]
+struct WireSecretAnswer {
+    #[serde(default, alias = "id")]
+    token_id: Option<String>,
+    #[serde(default)]
+    formatted_token: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+impl WireSecretAnswer {
+    fn parse(body: &[u8]) -> Result<(Option<String>, Secret), String> {
+        // The error text of serde_json never quotes the input, so it cannot leak the secret.
+        let answer: WireSecretAnswer = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        let secret = answer
+            .formatted_token
+            .or(answer.token)
+            .filter(|s| !s.is_empty())
+            .ok_or("the answer has no formatted_token")?;
+        Ok((
+            answer.token_id.filter(|s| !s.is_empty()),
+            Secret::new(secret),
+        ))
+    }
+}
+
+/// Parses the answer of a create: `token_id` and the secret are both required.
+pub(crate) fn parse_created(body: &[u8]) -> Result<CreatedKey, String> {
+    let (token_id, token) = WireSecretAnswer::parse(body)?;
+    let token_id = token_id.ok_or("the answer has no token_id")?;
+    Ok(CreatedKey { token_id, token })
+}
+
+/// Parses the answer of a rotate: only the secret is required (`token_id` is optional in newer docs).
+pub(crate) fn parse_rotated(body: &[u8]) -> Result<Secret, String> {
+    WireSecretAnswer::parse(body).map(|(_, secret)| secret)
+}
+
+/// Turns a timestamp in any plausible shape into a string: strings are kept as sent (they are
+/// ISO-8601 per the docs); Unix numbers become RFC 3339 in UTC, read as milliseconds when they are
+/// too large to be seconds.
+pub(crate) fn normalise_timestamp(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => {
+            let nanos: i128 = if let Some(i) = n.as_i64() {
+                if i.abs() >= 100_000_000_000 {
+                    i128::from(i) * 1_000_000
+                } else {
+                    i128::from(i) * 1_000_000_000
+                }
+            } else {
+                let f = n.as_f64()?;
+                if f.abs() >= 1e11 {
+                    (f * 1e6) as i128
+                } else {
+                    (f * 1e9) as i128
+                }
+            };
+            let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+            at.format(&Rfc3339).ok()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn key_list_tolerates_loose_shapes() {
+        let body = json!({
+            "tokens": [
+                {
+                    "token_id": "a", "name": "one", "ip_allowlist_mode": "explicit",
+                    "ip_allowlist": ["192.0.2.7/32"], "created_at": "2024-01-02T03:04:05Z",
+                    "updated_at": 1_704_164_645, "surprise": {"nested": true}
+                },
+                { "token_id": "b", "name": "two", "ip_allowlist_mode": "DISABLED",
+                  "ip_allowlist": null, "created_at": 1_704_164_645_123_i64 },
+                { "token_id": "c", "ip_allowlist": ["10.0.0.0/8"] }
+            ]
+        });
+        let keys = parse_key_list(body.to_string().as_bytes()).unwrap();
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[0].ip_allowlist_mode, AllowlistMode::Explicit);
+        assert_eq!(keys[0].created_at.as_deref(), Some("2024-01-02T03:04:05Z"));
+        assert_eq!(keys[0].updated_at.as_deref(), Some("2024-01-02T03:04:05Z"));
+        assert_eq!(keys[1].ip_allowlist_mode, AllowlistMode::Disabled);
+        assert!(keys[1].ip_allowlist.is_empty());
+        assert_eq!(
+            keys[1].created_at.as_deref(),
+            Some("2024-01-02T03:04:05.123Z")
+        );
+        assert_eq!(keys[1].updated_at, None);
+        // No mode but a list: read as explicit.
+        assert_eq!(keys[2].ip_allowlist_mode, AllowlistMode::Explicit);
+        assert_eq!(keys[2].name, "");
+    }
+
+    #[test]
+    fn key_list_accepts_bare_array_and_empty_object() {
+        assert_eq!(parse_key_list(br#"[{"token_id":"x"}]"#).unwrap().len(), 1);
+        assert!(parse_key_list(b"{}").unwrap().is_empty());
+        assert!(parse_key_list(br#"{"tokens":[{"name":"no id"}]}"#).is_err());
+        assert!(
+            parse_key_list(br#"{"tokens":[{"token_id":"x","ip_allowlist_mode":"sometimes"}]}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn timestamps_in_every_shape() {
+        assert_eq!(
+            normalise_timestamp(&json!(0)).as_deref(),
+            Some("1970-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            normalise_timestamp(&json!(1.5)).as_deref(),
+            Some("1970-01-01T00:00:01.5Z")
+        );
+        assert_eq!(
+            normalise_timestamp(&json!("whatever")).as_deref(),
+            Some("whatever")
+        );
+        assert_eq!(normalise_timestamp(&json!("")), None);
+        assert_eq!(normalise_timestamp(&json!(null)), None);
+        assert_eq!(normalise_timestamp(&json!({"a": 1})), None);
+    }
+
+    #[test]
+    fn rotate_without_token_id_and_create_requires_it() {
+        let secret = parse_rotated(br#"{"formatted_token":"os_v2_app_x"}"#).unwrap();
+        assert_eq!(secret.expose(), "os_v2_app_x");
+        let secret =
+            parse_rotated(br#"{"token_id":"t","formatted_token":"os_v2_app_y","extra":1}"#)
+                .unwrap();
+        assert_eq!(secret.expose(), "os_v2_app_y");
+        assert!(parse_rotated(br#"{"token_id":"t"}"#).is_err());
+
+        let created =
+            parse_created(br#"{"token_id":"t","formatted_token":"os_v2_app_z"}"#).unwrap();
+        assert_eq!(created.token_id, "t");
+        assert_eq!(created.token.expose(), "os_v2_app_z");
+        assert!(parse_created(br#"{"formatted_token":"os_v2_app_z"}"#).is_err());
+        // A parse failure must not quote the body (which holds the secret).
+        let err =
+            parse_created(br#"{"token_id": 5, "formatted_token":"os_v2_app_secret"}"#).unwrap_err();
+        assert!(!err.contains("os_v2_app_secret"), "{err}");
+    }
+
+    #[test]
+    fn app_list_shapes() {
+        let apps = parse_app_list(br#"[{"id":"a","name":"A","players":3}]"#).unwrap();
+        assert_eq!(
+            apps,
+            vec![App {
+                id: "a".into(),
+                name: "A".into()
+            }]
+        );
+        assert_eq!(
+            parse_app_list(br#"{"apps":[{"id":"b"}]}"#).unwrap()[0].id,
+            "b"
+        );
+        assert!(parse_app_list(b"{}").is_err());
+    }
+
+    #[test]
+    fn spec_serialises_all_three_fields() {
+        let spec = KeySpec {
+            name: "n".into(),
+            ip_allowlist_mode: AllowlistMode::Disabled,
+            ip_allowlist: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(&spec).unwrap(),
+            json!({"name": "n", "ip_allowlist_mode": "disabled", "ip_allowlist": []})
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! Helpers shared by the integration tests: an emulator started in-process on 127.0.0.1:0, clients
+//! pointed at it, and a secret-leak assertion.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use terraform_provider_onesignal::emulator::{self, Emulator};
+use terraform_provider_onesignal::onesignal::{AllowlistMode, Client, ClientConfig, KeySpec};
+use terraform_provider_onesignal::secret::Secret;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// An emulator serving on a loopback port for the duration of a test.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The handle, for hooks and direct state access.
+    pub emulator: Emulator,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts `emulator` on 127.0.0.1:0.
+pub async fn start(emulator: Emulator) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(emulator::run(listener, emulator.clone(), async {
+        let _ = rx.await;
+    }));
+    Running {
+        url: format!("http://{addr}"),
+        emulator,
+        shutdown: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// Starts a fresh emulator with a generated org key and one app.
+pub async fn start_fresh() -> Running {
+    start(Emulator::generated()).await
+}
+
+impl Running {
+    /// The first app's id.
+    pub fn app(&self) -> String {
+        self.emulator.app_ids()[0].clone()
+    }
+
+    /// The organization key.
+    pub fn org_key(&self) -> String {
+        self.emulator.organization_api_key()
+    }
+
+    /// A client with the right org key.
+    pub fn client(&self, max_retries: u32) -> Client {
+        self.client_with(self.org_key(), max_retries, CancellationToken::new())
+    }
+
+    /// A client with any key and cancellation token.
+    pub fn client_with(&self, key: String, max_retries: u32, cancel: CancellationToken) -> Client {
+        Client::new(ClientConfig {
+            base_url: self.url.clone(),
+            organization_api_key: Secret::new(key),
+            max_retries,
+            user_agent: Client::user_agent("0.0.0-test", Some("1.9.0")),
+            cancel,
+        })
+        .expect("client")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("emulator stops within 10 s")
+                .expect("emulator task")
+                .expect("emulator run");
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A key spec with no allowlist.
+pub fn spec(name: &str) -> KeySpec {
+    KeySpec {
+        name: name.into(),
+        ip_allowlist_mode: AllowlistMode::Disabled,
+        ip_allowlist: vec![],
+    }
+}
+
+/// A plain HTTP client for raw requests.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// `GET /apps/{app_id}` with an App API key: the status the emulator answers.
+pub async fn app_key_status(url: &str, app_id: &str, secret: &str) -> u16 {
+    http()
+        .get(format!("{url}/apps/{app_id}"))
+        .header("Authorization", format!("Key {secret}"))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// Asserts that none of `secrets` occurs in `text`.
+#[track_caller]
+pub fn assert_no_secret(text: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret leaked into: {text}"
+        );
+    }
+}
+
+/// Polls `condition` every 5 ms for up to 5 s.
+pub async fn eventually(mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not reached within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
