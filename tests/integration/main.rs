@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area (ripgrep's layout), with shared helpers in
 //! `support` (the emulator), `harness` (the plugin process) and `terraform` (the real CLI).
 
+mod acceptance;
 mod client;
 mod emulator;
 mod harness;

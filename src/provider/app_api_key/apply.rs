@@ -66,12 +66,18 @@ async fn create_without_orphans(
     let Err(Error::Ambiguous { .. }) = first else {
         return first;
     };
-    tracing::warn!(app_id, "create answer lost; looking for the key it may have made");
+    tracing::warn!(
+        app_id,
+        "create answer lost; looking for the key it may have made"
+    );
     let keys = client.list_keys(app_id).await?;
     if let Some(adopted) = made_during(&keys, &spec.name, started) {
         tracing::info!(app_id, token_id = %adopted.token_id, "adopting the key the lost create made, rotating its secret");
         let token = client.rotate_key(app_id, &adopted.token_id).await?;
-        return Ok(CreatedKey { token_id: adopted.token_id.clone(), token });
+        return Ok(CreatedKey {
+            token_id: adopted.token_id.clone(),
+            token,
+        });
     }
     client.create_key(app_id, spec).await
 }
@@ -122,7 +128,14 @@ pub async fn update(client: &Client, prior: &Value, planned: &Value) -> (Value, 
                 state.set(ROTATION_TRIGGER, prior.get(ROTATION_TRIGGER).clone());
                 diags.push(diagnostics::rotation_failed(&app_id, &error));
                 if !state.get(UPDATED_AT).is_known() {
-                    state.set(UPDATED_AT, if changed { Value::Null } else { prior.get(UPDATED_AT).clone() });
+                    state.set(
+                        UPDATED_AT,
+                        if changed {
+                            Value::Null
+                        } else {
+                            prior.get(UPDATED_AT).clone()
+                        },
+                    );
                 }
                 return (state.into_value(), diags);
             }
@@ -164,7 +177,11 @@ pub async fn delete(client: &Client, prior: &Value) -> (Value, Diagnostics) {
 }
 
 /// The key `token_id` of app `app_id`, from the app's key list.
-pub async fn find_key(client: &Client, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
+pub async fn find_key(
+    client: &Client,
+    app_id: &str,
+    token_id: &str,
+) -> Result<Option<ApiKey>, Error> {
     let keys = client.list_keys(app_id).await?;
     Ok(keys.into_iter().find(|k| k.token_id == token_id))
 }

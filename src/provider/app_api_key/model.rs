@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(reconcile_allowlist(&prior, &remote), prior);
         // A real change keeps the prior spelling where the meaning is unchanged.
         let remote = strings(&["198.51.100.7/32", "203.0.113.0/24"]);
-        assert_eq!(reconcile_allowlist(&prior, &remote), set(&["198.51.100.7", "203.0.113.0/24"]));
+        assert_eq!(
+            reconcile_allowlist(&prior, &remote),
+            set(&["198.51.100.7", "203.0.113.0/24"])
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value) -> PlanResponse {
     let prior = Attrs::of(prior);
     if config.get(APP_ID) != prior.get(APP_ID) {
         // A key cannot move between apps: Terraform replaces it and plans the create anew.
-        response.requires_replace.push(AttributePath::attribute(APP_ID));
+        response
+            .requires_replace
+            .push(AttributePath::attribute(APP_ID));
         for computed in [ID, TOKEN, TOKEN_ID, CREATED_AT, UPDATED_AT] {
             planned.set(computed, Value::unknown());
         }
@@ -67,7 +69,11 @@ pub fn plan(prior: &Value, proposed: &Value, config: &Value) -> PlanResponse {
         };
     planned.set(
         ALLOWLIST,
-        if respelled { prior_list.clone() } else { config_list.clone() },
+        if respelled {
+            prior_list.clone()
+        } else {
+            config_list.clone()
+        },
     );
     plan_mode(&config, &mut planned);
 
@@ -200,7 +206,11 @@ mod tests {
     fn create_plans_computed_attributes_unknown_and_derives_the_mode() {
         let mut c = config();
         c.set(ROTATION_TRIGGER, Value::Null);
-        let response = plan(&Value::Null, &c.clone().into_value(), &c.clone().into_value());
+        let response = plan(
+            &Value::Null,
+            &c.clone().into_value(),
+            &c.clone().into_value(),
+        );
         let planned = Attrs::of(&response.planned_state);
         for computed in [ID, TOKEN, TOKEN_ID, CREATED_AT, UPDATED_AT] {
             assert!(planned.get(computed).is_unknown(), "{computed}");
@@ -208,7 +218,10 @@ mod tests {
         assert_eq!(planned.str(MODE), Some("explicit"));
         c.set(ALLOWLIST, Value::Null);
         let response = plan(&Value::Null, &c.clone().into_value(), &c.into_value());
-        assert_eq!(Attrs::of(&response.planned_state).str(MODE), Some("disabled"));
+        assert_eq!(
+            Attrs::of(&response.planned_state).str(MODE),
+            Some("disabled")
+        );
     }
 
     #[test]
@@ -234,7 +247,10 @@ mod tests {
         let mut c = config();
         c.set(ALLOWLIST, set(&["10.0.0.1/32", "203.0.113.0/24"]));
         let (planned, _) = run(&prior, &c);
-        assert_eq!(planned.get(ALLOWLIST), &set(&["10.0.0.1/32", "203.0.113.0/24"]));
+        assert_eq!(
+            planned.get(ALLOWLIST),
+            &set(&["10.0.0.1/32", "203.0.113.0/24"])
+        );
         assert!(planned.get(UPDATED_AT).is_unknown());
         assert_eq!(planned.get(TOKEN), prior.get(TOKEN));
         assert_eq!(planned.get(CREATED_AT), prior.get(CREATED_AT));
@@ -311,7 +327,10 @@ mod tests {
         let mut c = config();
         c.set(APP_ID, s("11111111-2222-4333-8444-555555555555"));
         let (planned, response) = run(&prior, &c);
-        assert_eq!(response.requires_replace, vec![AttributePath::attribute(APP_ID)]);
+        assert_eq!(
+            response.requires_replace,
+            vec![AttributePath::attribute(APP_ID)]
+        );
         assert!(planned.get(TOKEN_ID).is_unknown());
     }
 

@@ -48,7 +48,8 @@ pub enum ImportId<'a> {
 
 /// Parses an import id, or `None` when it has neither accepted form.
 pub fn parse_import_id(id: &str) -> Option<ImportId<'_>> {
-    let token_ok = |t: &str| !t.is_empty() && !t.contains('/') && !t.chars().any(char::is_whitespace);
+    let token_ok =
+        |t: &str| !t.is_empty() && !t.contains('/') && !t.chars().any(char::is_whitespace);
     match id.split_once('/') {
         Some((app_id, token_id)) if is_uuid(app_id) && token_ok(token_id) => {
             Some(ImportId::InApp { app_id, token_id })
@@ -86,23 +87,36 @@ pub async fn import(client: &Client, id: &str) -> (Value, Diagnostics) {
                     state.set(maybe, Value::Null);
                 }
             }
-            (state.into_value(), diagnostics::imported_without_secret().into())
+            (
+                state.into_value(),
+                diagnostics::imported_without_secret().into(),
+            )
         }
         Ok(None) => {
             let searched = match parsed {
                 ImportId::InApp { app_id, .. } => format!("app {app_id}"),
                 ImportId::Anywhere { .. } => "any app of the organization".to_owned(),
             };
-            (Value::Null, diagnostics::import_not_found(token_id, &searched).into())
+            (
+                Value::Null,
+                diagnostics::import_not_found(token_id, &searched).into(),
+            )
         }
         Err((app_id, error)) => {
             let action = format!("looking up the key {token_id} to import");
-            (Value::Null, diagnostics::client_error(&action, &app_id, &error).into())
+            (
+                Value::Null,
+                diagnostics::client_error(&action, &app_id, &error).into(),
+            )
         }
     }
 }
 
-async fn find_in_app(client: &Client, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
+async fn find_in_app(
+    client: &Client,
+    app_id: &str,
+    token_id: &str,
+) -> Result<Option<ApiKey>, Error> {
     match client.list_keys(app_id).await {
         Ok(keys) => Ok(keys.into_iter().find(|k| k.token_id == token_id)),
         Err(error) if error.is_not_found() => Ok(None),
@@ -110,10 +124,19 @@ async fn find_in_app(client: &Client, app_id: &str, token_id: &str) -> Result<Op
     }
 }
 
-async fn find_anywhere(client: &Client, token_id: &str) -> Result<Option<(String, ApiKey)>, (String, Error)> {
-    let apps = client.list_apps().await.map_err(|e| ("(all apps)".to_owned(), e))?;
+async fn find_anywhere(
+    client: &Client,
+    token_id: &str,
+) -> Result<Option<(String, ApiKey)>, (String, Error)> {
+    let apps = client
+        .list_apps()
+        .await
+        .map_err(|e| ("(all apps)".to_owned(), e))?;
     for app in apps {
-        if let Some(key) = find_in_app(client, &app.id, token_id).await.map_err(|e| (app.id.clone(), e))? {
+        if let Some(key) = find_in_app(client, &app.id, token_id)
+            .await
+            .map_err(|e| (app.id.clone(), e))?
+        {
             return Ok(Some((app.id, key)));
         }
     }
@@ -130,10 +153,23 @@ mod tests {
     fn import_id_forms() {
         assert_eq!(
             parse_import_id(&format!("{APP}/tok-1")),
-            Some(ImportId::InApp { app_id: APP, token_id: "tok-1" })
+            Some(ImportId::InApp {
+                app_id: APP,
+                token_id: "tok-1"
+            })
         );
-        assert_eq!(parse_import_id("tok-1"), Some(ImportId::Anywhere { token_id: "tok-1" }));
-        for bad in ["", "not-a-uuid/tok", &format!("{APP}/"), &format!("{APP}/a/b"), "tok 1", "/tok"] {
+        assert_eq!(
+            parse_import_id("tok-1"),
+            Some(ImportId::Anywhere { token_id: "tok-1" })
+        );
+        for bad in [
+            "",
+            "not-a-uuid/tok",
+            &format!("{APP}/"),
+            &format!("{APP}/a/b"),
+            "tok 1",
+            "/tok",
+        ] {
             assert_eq!(parse_import_id(bad), None, "{bad:?}");
         }
     }
