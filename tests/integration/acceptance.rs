@@ -320,3 +320,38 @@ fn malformed_and_missing_import_ids_are_explained() {
     assert!(!output.status.success());
     assert!(stderr.contains("no such App API key"), "{stderr}");
 }
+
+/// `import {}` blocks and `-generate-config-out` (Terraform 1.5 and later) give a configuration
+/// that applies with an empty follow-up plan.
+#[test]
+fn import_block_with_generated_configuration() {
+    let Some(ws) = Workspace::new() else { return };
+    let version = ws.ok(&["version", "-json"]);
+    let version: Json = serde_json::from_str(&version).unwrap();
+    let version = version["terraform_version"].as_str().unwrap().to_owned();
+    let minor: u32 = version.split('.').nth(1).unwrap().parse().unwrap();
+    if version.starts_with("1.") && minor < 5 {
+        eprintln!("NOT RUN for Terraform {version}: import blocks need Terraform 1.5 or later");
+        return;
+    }
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    let by_hand = emu
+        .emulator
+        .create_key(&app, &json!({"name": "made by hand", "ip_allowlist": ["198.51.100.7/32", "2001:db8::/32"], "ip_allowlist_mode": "explicit"}))
+        .unwrap();
+    ws.write_config(&config_with(&format!(
+        "{}\nimport {{\n  to = onesignal_app_api_key.adopted\n  id = \"{app}/{}\"\n}}\n",
+        emu.provider_block(),
+        by_hand.token_id
+    )));
+    ws.ok(&["plan", "-no-color", "-generate-config-out=generated.tf"]);
+    let generated = std::fs::read_to_string(ws.dir.path().join("generated.tf")).unwrap();
+    assert!(generated.contains("made by hand"), "{generated}");
+    assert!(!generated.contains("token "), "no computed-only attribute in generated config:\n{generated}");
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let state = resources(&ws)["onesignal_app_api_key.adopted"].clone();
+    assert_eq!(state["token_id"], by_hand.token_id);
+    assert_eq!(state["token"], Json::Null);
+    assert_eq!(plan_exit_code(&ws), 0, "generated configuration:\n{generated}");
+}
