@@ -531,3 +531,70 @@ async fn update_always_sends_all_three_fields() {
     assert!(now.ip_allowlist.is_empty());
     em.stop().await;
 }
+
+/// Collects every tracing event as `field=value` text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct FieldText(String);
+
+impl tracing::field::Visit for FieldText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write;
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut text = FieldText(String::new());
+        event.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
+    }
+}
+
+#[tokio::test]
+async fn tracing_reports_each_attempt_without_secrets() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let captured = Captured::default();
+    // The test runtime is single-threaded, so the client's events (and the emulator's) land here.
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(captured.clone()));
+    let em = start_fresh().await;
+    let app = em.app();
+    let org_key = em.org_key();
+    em.emulator
+        .inject(Fault::unavailable(Some(Route::CreateKey), 1));
+    let client = em.client(2);
+    let created = client.create_key(&app, &spec("traced")).await.unwrap();
+    let rotated = client.rotate_key(&app, &created.token_id).await.unwrap();
+    em.stop().await;
+
+    let events = captured.0.lock().unwrap().clone();
+    let path = format!("path=\"/apps/{app}/auth/tokens\"");
+    let attempt = |n: u32, status: u16| {
+        events.iter().any(|e| {
+            e.contains("method=POST")
+                && e.contains(&path)
+                && e.contains(&format!("status={status} "))
+                && e.contains(&format!("attempt={n} "))
+                && e.contains("duration_ms=")
+        })
+    };
+    assert!(attempt(1, 503), "{events:#?}");
+    assert!(attempt(2, 200), "{events:#?}");
+    assert!(
+        events.iter().any(|e| e.contains("wait_ms=")),
+        "the retry is reported: {events:#?}"
+    );
+    let all = events.join("\n");
+    assert_no_secret(
+        &all,
+        &[
+            org_key,
+            created.token.expose().to_owned(),
+            rotated.expose().to_owned(),
+        ],
+    );
+    assert!(!all.to_ascii_lowercase().contains("authorization"), "{all}");
+}
