@@ -166,8 +166,9 @@ impl Client {
     /// `POST /apps/{app_id}/auth/tokens`: creates a key and returns its one-time secret.
     ///
     /// Retried only after a connect failure or a 429/503 answer. When the request may have acted
-    /// without a usable answer (connection lost after sending, timeout, unreadable success body),
-    /// returns [`Error::Ambiguous`] and does not retry.
+    /// without a usable answer (connection lost after sending, timeout, a 502/504 from a gateway,
+    /// an unreadable success body, cancellation mid-flight), returns [`Error::Ambiguous`] and does
+    /// not retry.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         let body = serde_json::to_vec(spec).expect("a KeySpec always serialises");
         let answer = self
@@ -285,6 +286,15 @@ impl Client {
                     }
                     let mut messages = error::parse_error_messages(&bytes);
                     scrub(&mut messages, &inner.key);
+                    if idempotency == Idempotency::Unsafe && matches!(status, 502 | 504) {
+                        // A gateway lost the origin's answer: the origin may have created the key.
+                        return Err(Error::Ambiguous {
+                            detail: format!(
+                                "a gateway answered HTTP {status}{}",
+                                error::Messages(&messages)
+                            ),
+                        });
+                    }
                     if !(retries_left && retry::status_is_retryable(status, idempotency)) {
                         return Err(classify(status, messages, attempts, waited));
                     }

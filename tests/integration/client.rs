@@ -598,3 +598,48 @@ async fn tracing_reports_each_attempt_without_secrets() {
     );
     assert!(!all.to_ascii_lowercase().contains("authorization"), "{all}");
 }
+
+#[tokio::test]
+async fn gateway_errors_retry_reads_but_make_a_create_ambiguous() {
+    let em = start_fresh().await;
+    let app = em.app();
+    let client = em.client(3);
+    em.emulator
+        .inject(Fault::status(Some(Route::ListKeys), 2, 502));
+    em.emulator
+        .inject(Fault::status(Some(Route::ListKeys), 1, 504));
+    client.list_keys(&app).await.unwrap();
+    assert_eq!(em.emulator.request_count(Route::ListKeys), 4);
+
+    // A 502 on create: the origin may have acted, so no retry and no plain server error.
+    em.emulator
+        .inject(Fault::status(Some(Route::CreateKey), 1, 502));
+    let e = client.create_key(&app, &spec("x")).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Ambiguous { detail } if detail.contains("502")),
+        "{e:?}"
+    );
+    assert_eq!(em.emulator.request_count(Route::CreateKey), 1);
+
+    // A 500 is not retried for anyone.
+    em.emulator
+        .inject(Fault::status(Some(Route::UpdateKey), 1, 500));
+    let e = client
+        .update_key(&app, "any", &spec("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Server {
+                status: 500,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("Injected HTTP 500"), "{e}");
+    assert_eq!(em.emulator.request_count(Route::UpdateKey), 1);
+    em.stop().await;
+}
