@@ -2,7 +2,7 @@
 //!
 //! Wall: this module knows nothing of Terraform. It turns six operations (list apps, and list /
 //! create / update / rotate / delete keys) into HTTP requests, retries what is safe to retry, and
-//! returns typed models ([`models`]) or a typed [`Error`] that the resource maps to diagnostics.
+//! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
 //!
 //! Secrets: the organization key and every App API key secret are held in [`Secret`]; the
 //! `Authorization` header is marked sensitive, and tracing events carry only method, path, status,
