@@ -10,7 +10,7 @@ use terraform_provider_onesignal::onesignal::{
 use terraform_provider_onesignal::secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{app_key_status, assert_no_secret, eventually, spec, start_fresh};
+use crate::support::{app_key_status, assert_no_secret, eventually, serve_once, spec, start_fresh};
 
 #[tokio::test]
 async fn every_operation_round_trips() {
@@ -463,27 +463,7 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
 
 #[tokio::test]
 async fn requests_carry_the_documented_headers() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap();
-            assert!(n > 0);
-            head.extend_from_slice(&buf[..n]);
-        }
-        let body = b"[]";
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        socket.write_all(answer.as_bytes()).await.unwrap();
-        socket.write_all(body).await.unwrap();
-        String::from_utf8(head).unwrap().to_ascii_lowercase()
-    });
+    let (url, server) = serve_once(200, "[]").await;
     let client = Client::new(ClientConfig {
         base_url: url,
         organization_api_key: Secret::new("os_v2_org_headers"),
@@ -642,4 +622,31 @@ async fn gateway_errors_retry_reads_but_make_a_create_ambiguous() {
     assert!(e.to_string().contains("Injected HTTP 500"), "{e}");
     assert_eq!(em.emulator.request_count(Route::UpdateKey), 1);
     em.stop().await;
+}
+
+#[tokio::test]
+async fn garbled_success_answers() {
+    let client = |url: String| {
+        Client::new(ClientConfig {
+            base_url: url,
+            organization_api_key: Secret::new("os_v2_org_garbled"),
+            max_retries: 3,
+            user_agent: "t".into(),
+            cancel: CancellationToken::new(),
+        })
+        .unwrap()
+    };
+    let (url, _server) = serve_once(200, "<html>surprise</html>").await;
+    let e = client(url).list_keys("app").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { status: 200, .. }),
+        "{e:?}"
+    );
+    // A create answered 200 without a readable secret: the key exists, its secret is lost.
+    let (url, _server) = serve_once(200, r#"{"token_id":"t"}"#).await;
+    let e = client(url).create_key("app", &spec("x")).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Ambiguous { detail } if detail.contains("HTTP 200")),
+        "{e:?}"
+    );
 }
