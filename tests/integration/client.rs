@@ -220,11 +220,13 @@ async fn rate_limit_retry_after_is_honoured() {
 }
 
 #[tokio::test]
-async fn unavailable_is_retried_even_for_create() {
+async fn rate_limit_and_unavailable_are_retried_even_for_create() {
     let em = start_fresh().await;
     let app = em.app();
     em.emulator
-        .inject(Fault::unavailable(Some(Route::CreateKey), 2));
+        .inject(Fault::rate_limit(Some(Route::CreateKey), 1, 0));
+    em.emulator
+        .inject(Fault::unavailable(Some(Route::CreateKey), 1));
     em.client(5)
         .create_key(&app, &spec("after 503s"))
         .await
