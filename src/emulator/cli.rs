@@ -83,6 +83,7 @@ async fn serve(args: Args) -> Result<(), String> {
         ),
     };
     emulator.set_request_log(!args.quiet);
+    let shutdown = shutdown_signal().map_err(|e| format!("cannot watch SIGINT/SIGTERM: {e}"))?;
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -99,7 +100,7 @@ async fn serve(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
     eprintln!("onesignal-emulator: listening on http://{local}");
-    run(listener, emulator, shutdown_signal())
+    run(listener, emulator, shutdown)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("onesignal-emulator: stopped");
@@ -126,21 +127,18 @@ fn reachable(local: SocketAddr) -> SocketAddr {
     addr
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(e) => {
-                eprintln!("onesignal-emulator: cannot watch SIGTERM: {e}");
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
+/// A future that completes on SIGINT or SIGTERM. The handlers are installed here, before the
+/// start line is printed, so a signal sent as soon as the line is read already stops it cleanly.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
 
 #[cfg(test)]

@@ -107,6 +107,13 @@ pub enum FaultKind {
         /// How many requests get it.
         count: u32,
     },
+    /// Answer `status` with `{"errors":["Injected HTTP <status>"]}`, without acting (e.g. 500, 502, 504).
+    Status {
+        /// How many requests get it.
+        count: u32,
+        /// The HTTP status to answer (400–599).
+        status: u16,
+    },
     /// Wait `millis` before handling the request.
     Latency {
         /// How many requests get it.
@@ -142,6 +149,14 @@ impl Fault {
         }
     }
 
+    /// `count` × an answer with `status`, without acting.
+    pub fn status(route: Option<Route>, count: u32, status: u16) -> Fault {
+        Fault {
+            route,
+            kind: FaultKind::Status { count, status },
+        }
+    }
+
     /// `count` requests delayed by `millis`.
     pub fn latency(route: Option<Route>, count: u32, millis: u64) -> Fault {
         Fault {
@@ -162,6 +177,7 @@ impl Fault {
         match &mut self.kind {
             FaultKind::RateLimit { count, .. }
             | FaultKind::Unavailable { count }
+            | FaultKind::Status { count, .. }
             | FaultKind::Latency { count, .. }
             | FaultKind::DropAfterAct { count } => count,
         }
@@ -249,6 +265,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fault, Fault::rate_limit(Some(Route::CreateKey), 2, 1));
+        let fault: Fault =
+            serde_json::from_str(r#"{"kind":"status","count":1,"status":502}"#).unwrap();
+        assert_eq!(fault, Fault::status(None, 1, 502));
         let fault: Fault = serde_json::from_str(r#"{"kind":"drop_after_act","count":1}"#).unwrap();
         assert_eq!(fault, Fault::drop_after_act(None, 1));
         for route in Route::ALL {

@@ -46,6 +46,14 @@ pub struct Rejection {
     pub messages: Vec<String>,
 }
 
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}: {}", self.status, self.messages.join("; "))
+    }
+}
+
+impl std::error::Error for Rejection {}
+
 impl Rejection {
     fn forbidden() -> Rejection {
         Rejection {

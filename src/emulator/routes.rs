@@ -199,7 +199,7 @@ async fn faults_layer(State(em): State<Emulator>, request: Request, next: Next) 
     let refusal = |k: &FaultKind| {
         matches!(
             k,
-            FaultKind::RateLimit { .. } | FaultKind::Unavailable { .. }
+            FaultKind::RateLimit { .. } | FaultKind::Unavailable { .. } | FaultKind::Status { .. }
         )
     };
     match em.take_fault(route, refusal) {
@@ -215,6 +215,19 @@ async fn faults_layer(State(em): State<Emulator>, request: Request, next: Next) 
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
             return response;
+        }
+        Some(FaultKind::Status { status, .. }) => {
+            let status = if (400..600).contains(&status) {
+                status
+            } else {
+                500
+            };
+            let message = format!("Injected HTTP {status}");
+            return Rejection {
+                status,
+                messages: vec![message],
+            }
+            .into_response();
         }
         Some(_) => {
             let mut response = (

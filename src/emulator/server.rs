@@ -94,6 +94,9 @@ async fn serve_connection(
         request.extensions_mut().insert(control.clone());
         router.clone().oneshot(request)
     });
+    // No timer is set, so hyper applies no header-read timeout and never closes an idle keep-alive
+    // connection itself: a client reusing a pooled connection cannot race such a close (which
+    // would turn an innocent create into an "ambiguous" one in tests).
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let mut draining = false;

@@ -76,7 +76,9 @@ pub enum Error {
         /// What failed, from the HTTP library (never includes headers or bodies).
         detail: String,
     },
-    /// A create reached the server (or may have) but no usable answer came back: the key may exist
+    /// A create reached the server (or may have) but no usable answer came back — connection lost
+    /// after sending, timeout, 502/504 from a gateway, unreadable success body, or cancellation
+    /// while in flight: the key may exist
     /// with a secret nobody saw. The client never retries this; the caller must recover (list the
     /// app's keys, adopt and rotate a match).
     Ambiguous {
@@ -129,7 +131,7 @@ impl Error {
 }
 
 /// Formats `: "m1"; "m2"` or nothing, so Display lines read naturally.
-struct Messages<'a>(&'a [String]);
+pub(crate) struct Messages<'a>(pub(crate) &'a [String]);
 
 impl fmt::Display for Messages<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -2,7 +2,7 @@
 //!
 //! Wall: this module knows nothing of Terraform. It turns six operations (list apps, and list /
 //! create / update / rotate / delete keys) into HTTP requests, retries what is safe to retry, and
-//! returns typed models ([`models`]) or a typed [`Error`] that the resource maps to diagnostics.
+//! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
 //!
 //! Secrets: the organization key and every App API key secret are held in [`Secret`]; the
 //! `Authorization` header is marked sensitive, and tracing events carry only method, path, status,
@@ -83,6 +83,21 @@ enum AttemptFailure {
     Connect(String),
     /// Anything after the request may have been sent (reset, timeout, truncated answer).
     AfterSend(String),
+}
+
+impl AttemptFailure {
+    fn detail(&self) -> &str {
+        match self {
+            AttemptFailure::Connect(detail) | AttemptFailure::AfterSend(detail) => detail,
+        }
+    }
+}
+
+/// What the retry loop does next.
+enum Step {
+    Done(Answer),
+    Fail(Error),
+    Retry(Duration),
 }
 
 impl Client {
@@ -166,8 +181,9 @@ impl Client {
     /// `POST /apps/{app_id}/auth/tokens`: creates a key and returns its one-time secret.
     ///
     /// Retried only after a connect failure or a 429/503 answer. When the request may have acted
-    /// without a usable answer (connection lost after sending, timeout, unreadable success body),
-    /// returns [`Error::Ambiguous`] and does not retry.
+    /// without a usable answer (connection lost after sending, timeout, a 502/504 from a gateway,
+    /// an unreadable success body, cancellation mid-flight), returns [`Error::Ambiguous`] and does
+    /// not retry.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         let body = serde_json::to_vec(spec).expect("a KeySpec always serialises");
         let answer = self
@@ -251,19 +267,21 @@ impl Client {
         body: Option<Vec<u8>>,
         idempotency: Idempotency,
     ) -> Result<Answer, Error> {
-        let inner = &*self.inner;
+        let cancel = &self.inner.cancel;
         let url = self.url(segments);
+        let path = url.path();
         let mut attempts: u32 = 0;
         let mut waited = Duration::ZERO;
         loop {
-            if inner.cancel.is_cancelled() {
+            if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
             attempts += 1;
             let started = Instant::now();
             let outcome = tokio::select! {
                 biased;
-                () = inner.cancel.cancelled() => {
+                () = cancel.cancelled() => {
+                    // A create cut off mid-flight may still have happened on the server.
                     return Err(if idempotency == Idempotency::Unsafe {
                         Error::Ambiguous { detail: "cancelled while the request was in flight".into() }
                     } else {
@@ -272,54 +290,78 @@ impl Client {
                 }
                 outcome = self.attempt(&method, &url, body.as_deref()) => outcome,
             };
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            let retries_left = attempts <= inner.max_retries;
-            let wait = match outcome {
-                Ok((status, retry_after, bytes)) => {
-                    tracing::debug!(method = %method, path = url.path(), status, attempt = attempts, duration_ms = elapsed_ms, "OneSignal request");
-                    if (200..300).contains(&status) {
-                        return Ok(Answer {
-                            status,
-                            body: bytes,
-                        });
-                    }
-                    let mut messages = error::parse_error_messages(&bytes);
-                    scrub(&mut messages, &inner.key);
-                    if !(retries_left && retry::status_is_retryable(status, idempotency)) {
-                        return Err(classify(status, messages, attempts, waited));
-                    }
-                    retry_after
-                        .filter(|_| matches!(status, 429 | 503))
-                        .unwrap_or_else(|| retry::backoff(attempts))
+            let duration_ms = started.elapsed().as_millis() as u64;
+            match &outcome {
+                Ok((status, _, _)) => {
+                    tracing::debug!(%method, path, status, attempt = attempts, duration_ms, "OneSignal request")
                 }
-                Err(failure) => {
-                    let (connect, detail) = match failure {
-                        AttemptFailure::Connect(d) => (true, d),
-                        AttemptFailure::AfterSend(d) => (false, d),
-                    };
-                    tracing::debug!(method = %method, path = url.path(), attempt = attempts, duration_ms = elapsed_ms, error = %detail, "OneSignal request failed");
-                    if !connect && idempotency == Idempotency::Unsafe {
-                        return Err(Error::Ambiguous { detail });
-                    }
-                    if !retries_left {
-                        return Err(Error::Transport {
-                            attempts,
-                            waited,
-                            detail,
-                        });
-                    }
-                    retry::backoff(attempts)
-                }
+                Err(failure) => tracing::debug!(
+                    %method, path, attempt = attempts, duration_ms, error = failure.detail(),
+                    "OneSignal request failed"
+                ),
+            }
+            let wait = match self.judge(outcome, idempotency, attempts, waited) {
+                Step::Done(answer) => return Ok(answer),
+                Step::Fail(error) => return Err(error),
+                Step::Retry(wait) => wait,
             };
-            tracing::info!(method = %method, path = url.path(), attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying OneSignal request");
+            let wait_ms = wait.as_millis() as u64;
+            tracing::info!(%method, path, attempt = attempts, wait_ms, "retrying OneSignal request");
             let slept = Instant::now();
             tokio::select! {
                 biased;
-                () = inner.cancel.cancelled() => return Err(Error::Cancelled),
+                () = cancel.cancelled() => return Err(Error::Cancelled),
                 () = tokio::time::sleep(wait) => {}
             }
             waited += slept.elapsed();
         }
+    }
+
+    /// Decides what one attempt's outcome means: done, failed for good, or retry after a wait.
+    fn judge(
+        &self,
+        outcome: Result<(u16, Option<Duration>, Vec<u8>), AttemptFailure>,
+        idempotency: Idempotency,
+        attempts: u32,
+        waited: Duration,
+    ) -> Step {
+        let retries_left = attempts <= self.inner.max_retries;
+        let (status, retry_after, body) = match outcome {
+            Ok(answer) => answer,
+            Err(AttemptFailure::AfterSend(detail)) if idempotency == Idempotency::Unsafe => {
+                return Step::Fail(Error::Ambiguous { detail });
+            }
+            Err(failure) if !retries_left => {
+                let detail = failure.detail().to_owned();
+                return Step::Fail(Error::Transport {
+                    attempts,
+                    waited,
+                    detail,
+                });
+            }
+            Err(_) => return Step::Retry(retry::backoff(attempts)),
+        };
+        if (200..300).contains(&status) {
+            return Step::Done(Answer { status, body });
+        }
+        let mut messages = error::parse_error_messages(&body);
+        scrub(&mut messages, &self.inner.key);
+        if idempotency == Idempotency::Unsafe && matches!(status, 502 | 504) {
+            // A gateway lost the origin's answer: the origin may have created the key.
+            let detail = format!(
+                "a gateway answered HTTP {status}{}",
+                error::Messages(&messages)
+            );
+            return Step::Fail(Error::Ambiguous { detail });
+        }
+        if !(retries_left && retry::status_is_retryable(status, idempotency)) {
+            return Step::Fail(classify(status, messages, attempts, waited));
+        }
+        Step::Retry(
+            retry_after
+                .filter(|_| matches!(status, 429 | 503))
+                .unwrap_or_else(|| retry::backoff(attempts)),
+        )
     }
 
     /// One HTTP exchange: status, `Retry-After`, body.

@@ -103,9 +103,13 @@ pub struct CreatedKey {
 pub struct App {
     /// The app id (a UUID).
     pub id: String,
-    /// The app's display name.
-    #[serde(default)]
+    /// The app's display name (empty when the server sent none or `null`).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 /// `ApiKeyToken` on the wire: every field optional, as in OneSignal's OpenAPI spec.
@@ -346,6 +350,10 @@ mod tests {
         assert_eq!(
             parse_app_list(br#"{"apps":[{"id":"b"}]}"#).unwrap()[0].id,
             "b"
+        );
+        assert_eq!(
+            parse_app_list(br#"[{"id":"c","name":null}]"#).unwrap()[0].name,
+            ""
         );
         assert!(parse_app_list(b"{}").is_err());
     }

@@ -10,7 +10,7 @@ use terraform_provider_onesignal::onesignal::{
 use terraform_provider_onesignal::secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{app_key_status, assert_no_secret, eventually, spec, start_fresh};
+use crate::support::{app_key_status, assert_no_secret, eventually, serve_once, spec, start_fresh};
 
 #[tokio::test]
 async fn every_operation_round_trips() {
@@ -220,11 +220,13 @@ async fn rate_limit_retry_after_is_honoured() {
 }
 
 #[tokio::test]
-async fn unavailable_is_retried_even_for_create() {
+async fn rate_limit_and_unavailable_are_retried_even_for_create() {
     let em = start_fresh().await;
     let app = em.app();
     em.emulator
-        .inject(Fault::unavailable(Some(Route::CreateKey), 2));
+        .inject(Fault::rate_limit(Some(Route::CreateKey), 1, 0));
+    em.emulator
+        .inject(Fault::unavailable(Some(Route::CreateKey), 1));
     em.client(5)
         .create_key(&app, &spec("after 503s"))
         .await
@@ -463,27 +465,7 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
 
 #[tokio::test]
 async fn requests_carry_the_documented_headers() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap();
-            assert!(n > 0);
-            head.extend_from_slice(&buf[..n]);
-        }
-        let body = b"[]";
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        socket.write_all(answer.as_bytes()).await.unwrap();
-        socket.write_all(body).await.unwrap();
-        String::from_utf8(head).unwrap().to_ascii_lowercase()
-    });
+    let (url, server) = serve_once(200, "[]").await;
     let client = Client::new(ClientConfig {
         base_url: url,
         organization_api_key: Secret::new("os_v2_org_headers"),
@@ -530,4 +512,143 @@ async fn update_always_sends_all_three_fields() {
     assert_eq!(now.ip_allowlist_mode, "disabled");
     assert!(now.ip_allowlist.is_empty());
     em.stop().await;
+}
+
+/// Collects every tracing event as `field=value` text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct FieldText(String);
+
+impl tracing::field::Visit for FieldText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write;
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut text = FieldText(String::new());
+        event.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
+    }
+}
+
+#[tokio::test]
+async fn tracing_reports_each_attempt_without_secrets() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let captured = Captured::default();
+    // The test runtime is single-threaded, so the client's events (and the emulator's) land here.
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(captured.clone()));
+    let em = start_fresh().await;
+    let app = em.app();
+    let org_key = em.org_key();
+    em.emulator
+        .inject(Fault::unavailable(Some(Route::CreateKey), 1));
+    let client = em.client(2);
+    let created = client.create_key(&app, &spec("traced")).await.unwrap();
+    let rotated = client.rotate_key(&app, &created.token_id).await.unwrap();
+    em.stop().await;
+
+    let events = captured.0.lock().unwrap().clone();
+    let path = format!("path=\"/apps/{app}/auth/tokens\"");
+    let attempt = |n: u32, status: u16| {
+        events.iter().any(|e| {
+            e.contains("method=POST")
+                && e.contains(&path)
+                && e.contains(&format!("status={status} "))
+                && e.contains(&format!("attempt={n} "))
+                && e.contains("duration_ms=")
+        })
+    };
+    assert!(attempt(1, 503), "{events:#?}");
+    assert!(attempt(2, 200), "{events:#?}");
+    assert!(
+        events.iter().any(|e| e.contains("wait_ms=")),
+        "the retry is reported: {events:#?}"
+    );
+    let all = events.join("\n");
+    assert_no_secret(
+        &all,
+        &[
+            org_key,
+            created.token.expose().to_owned(),
+            rotated.expose().to_owned(),
+        ],
+    );
+    assert!(!all.to_ascii_lowercase().contains("authorization"), "{all}");
+}
+
+#[tokio::test]
+async fn gateway_errors_retry_reads_but_make_a_create_ambiguous() {
+    let em = start_fresh().await;
+    let app = em.app();
+    let client = em.client(3);
+    em.emulator
+        .inject(Fault::status(Some(Route::ListKeys), 2, 502));
+    em.emulator
+        .inject(Fault::status(Some(Route::ListKeys), 1, 504));
+    client.list_keys(&app).await.unwrap();
+    assert_eq!(em.emulator.request_count(Route::ListKeys), 4);
+
+    // A 502 on create: the origin may have acted, so no retry and no plain server error.
+    em.emulator
+        .inject(Fault::status(Some(Route::CreateKey), 1, 502));
+    let e = client.create_key(&app, &spec("x")).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Ambiguous { detail } if detail.contains("502")),
+        "{e:?}"
+    );
+    assert_eq!(em.emulator.request_count(Route::CreateKey), 1);
+
+    // A 500 is not retried for anyone.
+    em.emulator
+        .inject(Fault::status(Some(Route::UpdateKey), 1, 500));
+    let e = client
+        .update_key(&app, "any", &spec("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Server {
+                status: 500,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("Injected HTTP 500"), "{e}");
+    assert_eq!(em.emulator.request_count(Route::UpdateKey), 1);
+    em.stop().await;
+}
+
+#[tokio::test]
+async fn garbled_success_answers() {
+    let client = |url: String| {
+        Client::new(ClientConfig {
+            base_url: url,
+            organization_api_key: Secret::new("os_v2_org_garbled"),
+            max_retries: 3,
+            user_agent: "t".into(),
+            cancel: CancellationToken::new(),
+        })
+        .unwrap()
+    };
+    let (url, _server) = serve_once(200, "<html>surprise</html>").await;
+    let e = client(url).list_keys("app").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { status: 200, .. }),
+        "{e:?}"
+    );
+    // A create answered 200 without a readable secret: the key exists, its secret is lost.
+    let (url, _server) = serve_once(200, r#"{"token_id":"t"}"#).await;
+    let e = client(url).create_key("app", &spec("x")).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Ambiguous { detail } if detail.contains("HTTP 200")),
+        "{e:?}"
+    );
 }

@@ -1,8 +1,8 @@
 //! The emulator's own behaviour over real HTTP (raw requests, no provider client), in-process and
 //! as the built `onesignal-emulator` binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -500,12 +500,35 @@ async fn hooks_over_http_inject_faults_and_count() {
 }
 
 /// The built binary, killed on drop so a failing test leaves no process behind.
-struct Binary(Child);
+struct Binary {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Binary {
+    /// Sends `signal` (a `kill` name such as `TERM`), waits for the exit, and returns the exit
+    /// status with whatever else was written to stdout after the JSON line.
+    async fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        tokio::task::spawn_blocking(move || {
+            let status = self.child.wait().unwrap();
+            let mut rest = String::new();
+            self.stdout.read_to_string(&mut rest).unwrap();
+            (status, rest)
+        })
+        .await
+        .unwrap()
+    }
+}
 
 impl Drop for Binary {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -513,19 +536,17 @@ impl Drop for Binary {
 fn spawn_binary(args: &[&str]) -> (Binary, Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_onesignal-emulator"))
         .args(args)
-        .arg("--quiet")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn onesignal-emulator");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("read the JSON line");
+    stdout.read_line(&mut line).expect("read the JSON line");
     let value: Value =
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
-    (Binary(child), value)
+    (Binary { child, stdout }, value)
 }
 
 #[tokio::test]
@@ -541,6 +562,7 @@ async fn the_binary_prints_its_line_serves_persists_and_stops_on_sigterm() {
         state_arg,
         "--organization-api-key",
         "os_v2_org_cli",
+        "--quiet",
     ]);
     let keys: Vec<&str> = line
         .as_object()
@@ -567,34 +589,23 @@ async fn the_binary_prints_its_line_serves_persists_and_stops_on_sigterm() {
     assert_eq!(app_key_status(&url, app_id, &secret).await, 200);
 
     // SIGKILL: the state was saved at the change, not at exit.
-    binary.0.kill().unwrap();
-    binary.0.wait().unwrap();
-    let (mut binary, line) = spawn_binary(&["--state", state_arg]);
+    binary.child.kill().unwrap();
+    binary.child.wait().unwrap();
+    let (binary, line) = spawn_binary(&["--state", state_arg, "--quiet"]);
     assert_eq!(line["organization_api_key"], "os_v2_org_cli");
     assert_eq!(line["app_ids"], json!([app_id]));
     let url = line["url"].as_str().unwrap().to_owned();
     assert_eq!(app_key_status(&url, app_id, &secret).await, 200);
 
-    // SIGTERM: a clean exit.
-    let status = Command::new("kill")
-        .args(["-TERM", &binary.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || {
-        let status = binary.0.wait();
-        (binary, status)
-    })
-    .await
-    .unwrap()
-    .1
-    .unwrap();
+    // SIGTERM: a clean exit, and stdout never carried more than the one line.
+    let (exit, rest) = binary.signal("TERM").await;
     assert!(exit.success(), "{exit:?}");
+    assert_eq!(rest, "");
 }
 
 #[tokio::test]
 async fn the_binary_generates_a_key_and_an_app_by_default() {
-    let (_binary, line) = spawn_binary(&[]);
+    let (binary, line) = spawn_binary(&[]);
     let key = line["organization_api_key"].as_str().unwrap();
     assert!(key.starts_with("os_v2_org_") && key.len() == 113, "{key}");
     let apps = line["app_ids"].as_array().unwrap();
@@ -603,4 +614,18 @@ async fn the_binary_generates_a_key_and_an_app_by_default() {
     let (status, listed) = call(url, Method::GET, "/apps", key, None).await;
     assert_eq!(status, 200);
     assert_eq!(listed[0]["id"], apps[0]);
+    // With the request log on (no --quiet), logs still stay off stdout; SIGINT stops it cleanly.
+    let (exit, rest) = binary.signal("INT").await;
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(rest, "");
+}
+
+#[tokio::test]
+async fn the_binary_stops_cleanly_on_a_signal_sent_as_soon_as_its_line_is_read() {
+    for signal in ["TERM", "INT"] {
+        let (binary, _line) = spawn_binary(&["--quiet"]);
+        let (exit, rest) = binary.signal(signal).await;
+        assert!(exit.success(), "SIG{signal}: {exit:?}");
+        assert_eq!(rest, "");
+    }
 }
