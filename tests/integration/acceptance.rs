@@ -348,10 +348,17 @@ fn import_block_with_generated_configuration() {
     ws.ok(&["plan", "-no-color", "-generate-config-out=generated.tf"]);
     let generated = std::fs::read_to_string(ws.dir.path().join("generated.tf")).unwrap();
     assert!(generated.contains("made by hand"), "{generated}");
-    assert!(!generated.contains("token "), "no computed-only attribute in generated config:\n{generated}");
+    assert!(
+        !generated.contains("token "),
+        "no computed-only attribute in generated config:\n{generated}"
+    );
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let state = resources(&ws)["onesignal_app_api_key.adopted"].clone();
     assert_eq!(state["token_id"], by_hand.token_id);
     assert_eq!(state["token"], Json::Null);
-    assert_eq!(plan_exit_code(&ws), 0, "generated configuration:\n{generated}");
+    assert_eq!(
+        plan_exit_code(&ws),
+        0,
+        "generated configuration:\n{generated}"
+    );
 }
