@@ -79,6 +79,9 @@ impl KeyRecord {
             "ip_allowlist": self.ip_allowlist,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            // Undocumented fields like real APIs add: clients must ignore what they do not know.
+            "token_type": "app",
+            "last_used_at": null,
         })
     }
 

@@ -128,6 +128,32 @@ fn key_block(name: &str, app: &str, key_name: &str, extra: &str) -> String {
     )
 }
 
+/// The Terraform version of a workspace, as (major, minor).
+pub fn terraform_version(ws: &Workspace) -> (u32, u32) {
+    let version: Json = serde_json::from_str(&ws.ok(&["version", "-json"])).unwrap();
+    let text = version["terraform_version"].as_str().unwrap().to_owned();
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// The plan of `-out=tfplan`, as JSON.
+fn saved_plan(ws: &Workspace) -> Json {
+    ws.ok(&["plan", "-out=tfplan", "-no-color"]);
+    serde_json::from_str(&ws.ok(&["show", "-json", "tfplan"])).unwrap()
+}
+
+/// The planned change of one resource address.
+fn change_of<'a>(plan: &'a Json, address: &str) -> &'a Json {
+    plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address)
+        .map(|c| &c["change"])
+        .unwrap_or_else(|| panic!("no change for {address} in {plan}"))
+}
+
+/// The seven steps, one Terraform configuration after another.
 #[test]
 fn lifecycle_create_update_rotate_import_drift_destroy() {
     let Some(ws) = Workspace::new() else { return };
@@ -135,62 +161,115 @@ fn lifecycle_create_update_rotate_import_drift_destroy() {
     let app = emu.app();
     let write =
         |body: &str| ws.write_config(&config_with(&format!("{}\n{body}", emu.provider_block())));
+    let allowlisted = |list: &str| {
+        key_block(
+            "listed",
+            &app,
+            "backend",
+            &format!("  ip_allowlist = {list}"),
+        )
+    };
+    let rotating = |trigger: &str| {
+        key_block(
+            "rotating",
+            &app,
+            "worker",
+            &format!("  rotation_trigger = \"{trigger}\""),
+        )
+    };
 
-    // Create.
-    let allowlist = "[\"192.0.2.0/24\", \"127.0.0.1\"]";
-    write(&key_block(
-        "k",
-        &app,
-        "backend",
-        &format!("  ip_allowlist = {allowlist}\n  rotation_trigger = \"1\""),
+    // 1. Two keys: one with an allowlist, one with a rotation trigger.
+    write(&format!(
+        "{}\n{}",
+        allowlisted("[\"192.0.2.0/24\", \"127.0.0.1\"]"),
+        rotating("1")
     ));
-    ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    let state = resources(&ws)["onesignal_app_api_key.k"].clone();
-    let token = state["token"].as_str().unwrap().to_owned();
-    let token_id = state["token_id"].as_str().unwrap().to_owned();
-    assert!(
-        token.starts_with("os_v2_app_") && token.len() == 113,
-        "{token}"
+    let created = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let show: Json = serde_json::from_str(&ws.ok(&["show", "-json"])).unwrap();
+    let state = resources(&ws);
+    let listed = state["onesignal_app_api_key.listed"].clone();
+    let worker = state["onesignal_app_api_key.rotating"].clone();
+    let (listed_token, worker_token) = (
+        listed["token"].as_str().unwrap().to_owned(),
+        worker["token"].as_str().unwrap().to_owned(),
     );
-    assert_eq!(state["id"], format!("{app}/{token_id}"));
-    assert_eq!(state["ip_allowlist_mode"], "explicit");
-    // The user's spelling is kept although the emulator stores 127.0.0.1/32.
+    let (listed_id, worker_id) = (
+        listed["token_id"].as_str().unwrap().to_owned(),
+        worker["token_id"].as_str().unwrap().to_owned(),
+    );
+    for (values, token, token_id) in [
+        (&listed, &listed_token, &listed_id),
+        (&worker, &worker_token, &worker_id),
+    ] {
+        assert!(
+            token.starts_with("os_v2_app_") && token.len() == 113,
+            "{token}"
+        );
+        assert_eq!(values["id"], format!("{app}/{token_id}"));
+        assert!(values["created_at"].as_str().is_some_and(|t| !t.is_empty()));
+        assert_eq!(
+            emu.app_key_status(&app, token),
+            200,
+            "the token in state works"
+        );
+    }
+    assert_eq!(listed["ip_allowlist_mode"], "explicit");
+    assert_eq!(worker["ip_allowlist_mode"], "disabled");
+    // The user's spelling is kept although the emulator answers 127.0.0.1/32.
     assert_eq!(
-        strings(&state["ip_allowlist"]),
+        strings(&listed["ip_allowlist"]),
         BTreeSet::from(["192.0.2.0/24".into(), "127.0.0.1".into()])
     );
-    assert!(state["created_at"].as_str().is_some_and(|t| !t.is_empty()));
-    let remote = emu
+    let remote: BTreeSet<String> = emu
         .emulator
-        .key(&app, &token_id)
-        .expect("key exists on the server");
-    assert_eq!(remote.name, "backend");
+        .key(&app, &listed_id)
+        .unwrap()
+        .ip_allowlist
+        .into_iter()
+        .collect();
     assert_eq!(
-        emu.app_key_status(&app, &token),
-        200,
-        "the token in state works"
+        remote,
+        BTreeSet::from(["192.0.2.0/24".into(), "127.0.0.1/32".into()])
     );
+    // Terraform 1.5 and later mark schema-sensitive values in `show -json`; every version hides
+    // them in the plan it prints.
+    assert!(
+        created.contains("token             = (sensitive value)"),
+        "{created}"
+    );
+    assert!(!created.contains(&listed_token) && !created.contains(&worker_token));
+    if terraform_version(&ws) >= (1, 5) {
+        for resource in show["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(
+                resource["sensitive_values"]["token"], true,
+                "token is sensitive: {resource}"
+            );
+        }
+    }
 
-    // Nothing to do afterwards, and a respelling changes nothing.
-    assert_eq!(plan_exit_code(&ws), 0);
-    write(&key_block(
-        "k",
-        &app,
-        "backend",
-        "  ip_allowlist = [\"127.0.0.1/32\", \"192.0.2.0/24\"]\n  rotation_trigger = \"1\"",
+    // 2. The follow-up plan is empty and never prints a token; a respelling plans nothing.
+    let output = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{printed}");
+    assert!(!printed.contains(&listed_token) && !printed.contains(&worker_token));
+    write(&format!(
+        "{}\n{}",
+        allowlisted("[\"127.0.0.1/32\", \"192.0.2.0/24\"]"),
+        rotating("1")
     ));
     assert_eq!(plan_exit_code(&ws), 0, "a respelling plans nothing");
 
-    // An allowlist change is an in-place update showing exactly the added entry.
-    write(&key_block(
-        "k",
-        &app,
-        "backend",
-        "  ip_allowlist = [\"192.0.2.0/24\", \"127.0.0.1\", \"198.51.100.0/24\"]\n  rotation_trigger = \"1\"",
+    // 3. One more CIDR: an in-place update differing by exactly that entry; the token stays.
+    write(&format!(
+        "{}\n{}",
+        allowlisted("[\"192.0.2.0/24\", \"127.0.0.1\", \"198.51.100.0/24\"]"),
+        rotating("1")
     ));
-    ws.ok(&["plan", "-out=tfplan", "-no-color"]);
-    let plan: Json = serde_json::from_str(&ws.ok(&["show", "-json", "tfplan"])).unwrap();
-    let change = &plan["resource_changes"][0]["change"];
+    let plan = saved_plan(&ws);
+    let change = change_of(&plan, "onesignal_app_api_key.listed");
     assert_eq!(change["actions"], json!(["update"]));
     let (before, after) = (
         strings(&change["before"]["ip_allowlist"]),
@@ -201,30 +280,55 @@ fn lifecycle_create_update_rotate_import_drift_destroy() {
         ["198.51.100.0/24"]
     );
     assert!(before.difference(&after).next().is_none());
+    assert_eq!(
+        change_of(&plan, "onesignal_app_api_key.rotating")["actions"],
+        json!(["no-op"])
+    );
     ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
-    let remote = emu.emulator.key(&app, &token_id).unwrap();
-    assert_eq!(remote.ip_allowlist.len(), 3);
+    assert_eq!(
+        emu.emulator
+            .key(&app, &listed_id)
+            .unwrap()
+            .ip_allowlist
+            .len(),
+        3
+    );
+    assert_eq!(
+        resources(&ws)["onesignal_app_api_key.listed"]["token"],
+        listed_token
+    );
     assert_eq!(plan_exit_code(&ws), 0);
 
-    // Rotation: same id, new working token, old token refused.
-    write(&key_block(
-        "k",
-        &app,
-        "backend",
-        "  ip_allowlist = [\"192.0.2.0/24\", \"127.0.0.1\", \"198.51.100.0/24\"]\n  rotation_trigger = \"2\"",
-    ));
-    let plan_output = ws.ok(&["plan", "-no-color"]);
-    assert!(plan_output.contains("will be rotated"), "{plan_output}");
-    ws.ok(&["apply", "-auto-approve", "-no-color"]);
-    let rotated = resources(&ws)["onesignal_app_api_key.k"].clone();
-    assert_eq!(rotated["token_id"], token_id);
-    let new_token = rotated["token"].as_str().unwrap().to_owned();
-    assert_ne!(new_token, token);
-    assert_eq!(emu.app_key_status(&app, &new_token), 200);
-    assert_eq!(emu.app_key_status(&app, &token), 403);
+    // 4. A new trigger rotates: token unknown in the plan, token_id known; a first trigger does not.
+    let listed_config = allowlisted(
+        "[\"192.0.2.0/24\", \"127.0.0.1\", \"198.51.100.0/24\"]\n  rotation_trigger = \"first\"",
+    );
+    write(&format!("{listed_config}\n{}", rotating("2")));
+    let plan = saved_plan(&ws);
+    let change = change_of(&plan, "onesignal_app_api_key.rotating");
+    assert_eq!(change["actions"], json!(["update"]));
+    assert_eq!(change["after_unknown"]["token"], true);
+    assert_eq!(change["after"]["token_id"], worker_id);
+    let first = change_of(&plan, "onesignal_app_api_key.listed");
+    assert_eq!(first["actions"], json!(["update"]));
+    assert_ne!(
+        first["after_unknown"]["token"], true,
+        "a first trigger only records the value"
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    let state = resources(&ws);
+    let rotated = &state["onesignal_app_api_key.rotating"];
+    assert_eq!(rotated["token_id"], worker_id);
+    let new_worker_token = rotated["token"].as_str().unwrap().to_owned();
+    assert_ne!(new_worker_token, worker_token);
+    assert_eq!(emu.app_key_status(&app, &new_worker_token), 200);
+    assert_eq!(emu.app_key_status(&app, &worker_token), 403);
+    assert_eq!(state["onesignal_app_api_key.listed"]["token"], listed_token);
+    assert_eq!(emu.app_key_status(&app, &listed_token), 200);
     assert_eq!(plan_exit_code(&ws), 0);
 
-    // Import by <app_id>/<token_id> and by bare <token_id> (in a second app).
+    // 5. Import by <app_id>/<token_id> (CLI) and by bare <token_id> (an import block where the
+    //    Terraform version has them), with the keys' secrets untouched.
     let by_hand = emu
         .emulator
         .create_key(&app, &json!({"name": "dashboard"}))
@@ -234,56 +338,115 @@ fn lifecycle_create_update_rotate_import_drift_destroy() {
         .emulator
         .create_key(&other_app, &json!({"name": "elsewhere", "ip_allowlist_mode": "explicit", "ip_allowlist": ["203.0.113.7/32"]}))
         .unwrap();
-    let main_key = key_block(
-        "k",
-        &app,
-        "backend",
-        "  ip_allowlist = [\"192.0.2.0/24\", \"127.0.0.1\", \"198.51.100.0/24\"]\n  rotation_trigger = \"2\"",
-    );
-    let imported = key_block("imported", &app, "dashboard", "");
+    let kept = format!("{listed_config}\n{}", rotating("2"));
+    let imported = key_block("imported", &app, "dashboard", "  rotation_trigger = \"a\"");
     let bare = key_block(
         "bare",
         &other_app,
         "elsewhere",
         "  ip_allowlist = [\"203.0.113.7\"]",
     );
-    write(&format!("{main_key}\n{imported}\n{bare}"));
-    let import_out = ws.ok(&[
+    let import_block = format!(
+        "import {{\n  to = onesignal_app_api_key.bare\n  id = \"{}\"\n}}\n",
+        elsewhere.token_id
+    );
+    let has_import_blocks = terraform_version(&ws) >= (1, 5);
+    write(&format!(
+        "{kept}\n{imported}\n{bare}\n{}",
+        if has_import_blocks {
+            import_block.as_str()
+        } else {
+            ""
+        }
+    ));
+    let out = ws.ok(&[
         "import",
         "-no-color",
         "onesignal_app_api_key.imported",
         &format!("{app}/{}", by_hand.token_id),
     ]);
-    assert!(import_out.contains("Import successful"), "{import_out}");
-    ws.ok(&[
-        "import",
-        "-no-color",
-        "onesignal_app_api_key.bare",
-        &elsewhere.token_id,
-    ]);
-    let all = resources(&ws);
-    assert_eq!(all["onesignal_app_api_key.imported"]["token"], Json::Null);
-    assert_eq!(all["onesignal_app_api_key.imported"]["name"], "dashboard");
-    assert_eq!(all["onesignal_app_api_key.bare"]["app_id"], other_app);
+    assert!(out.contains("Import successful"), "{out}");
+    if !has_import_blocks {
+        eprintln!("import blocks need Terraform 1.5: importing the bare token_id with the CLI");
+        ws.ok(&[
+            "import",
+            "-no-color",
+            "onesignal_app_api_key.bare",
+            &elsewhere.token_id,
+        ]);
+    }
+    // The plan imports `bare` (block) and only records the imported key's rotation_trigger.
+    let plan = saved_plan(&ws);
+    let change = change_of(&plan, "onesignal_app_api_key.imported");
+    assert_eq!(change["actions"], json!(["update"]));
+    assert_eq!(change["after"]["rotation_trigger"], "a");
+    assert_ne!(
+        change["after_unknown"]["token"], true,
+        "no rotation after an import"
+    );
     assert_eq!(
-        plan_exit_code(&ws),
-        0,
-        "imported keys match their configuration"
+        change_of(&plan, "onesignal_app_api_key.bare")["actions"],
+        json!(["no-op"])
     );
+    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    let state = resources(&ws);
+    assert_eq!(state["onesignal_app_api_key.imported"]["token"], Json::Null);
+    assert_eq!(state["onesignal_app_api_key.imported"]["name"], "dashboard");
+    assert_eq!(
+        state["onesignal_app_api_key.imported"]["rotation_trigger"],
+        "a"
+    );
+    assert_eq!(state["onesignal_app_api_key.bare"]["app_id"], other_app);
+    assert_eq!(state["onesignal_app_api_key.bare"]["token"], Json::Null);
+    assert_eq!(
+        state["onesignal_app_api_key.bare"]["token_id"],
+        elsewhere.token_id
+    );
+    assert_eq!(emu.app_key_status(&app, &by_hand.secret), 200);
+    assert_eq!(plan_exit_code(&ws), 0);
 
-    // Drift: a key deleted outside Terraform is planned again.
+    // 6. Drift: deleted outside Terraform → re-created; renamed outside → renamed back; a new
+    //    app_id → replaced.
     emu.emulator.delete_key(&app, &by_hand.token_id).unwrap();
-    let drift = ws.ok(&["plan", "-no-color"]);
-    assert!(
-        drift.contains("1 to add, 0 to change, 0 to destroy"),
-        "{drift}"
+    emu.emulator
+        .update_key(&app, &listed_id, &json!({"name": "renamed by hand"}))
+        .unwrap();
+    let plan = saved_plan(&ws);
+    assert_eq!(
+        change_of(&plan, "onesignal_app_api_key.imported")["actions"],
+        json!(["create"])
     );
+    let renamed = change_of(&plan, "onesignal_app_api_key.listed");
+    assert_eq!(renamed["actions"], json!(["update"]));
+    assert_eq!(renamed["before"]["name"], "renamed by hand");
+    assert_eq!(renamed["after"]["name"], "backend");
+    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    assert_eq!(emu.emulator.key(&app, &listed_id).unwrap().name, "backend");
+    let moved = kept.replace(
+        &format!("app_id = \"{app}\"\n  name = \"worker\""),
+        &format!("app_id = \"{other_app}\"\n  name = \"worker\""),
+    );
+    assert_ne!(moved, kept);
+    write(&format!("{moved}\n{imported}\n{bare}"));
+    let plan = saved_plan(&ws);
+    assert_eq!(
+        change_of(&plan, "onesignal_app_api_key.rotating")["actions"],
+        json!(["delete", "create"])
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    let state = resources(&ws);
+    assert_eq!(state["onesignal_app_api_key.rotating"]["app_id"], other_app);
+    assert!(
+        emu.emulator.key(&app, &worker_id).is_none(),
+        "the replaced key is deleted"
+    );
+    assert_eq!(plan_exit_code(&ws), 0);
 
-    // Destroy leaves no key of this configuration on the server.
+    // 7. Destroy leaves no key on the server.
     ws.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(emu.emulator.keys(&app).unwrap().is_empty());
     assert!(emu.emulator.keys(&other_app).unwrap().is_empty());
-    assert_eq!(emu.app_key_status(&app, &new_token), 403);
+    assert_eq!(emu.app_key_status(&app, &listed_token), 403);
 }
 
 #[test]
@@ -326,12 +489,9 @@ fn malformed_and_missing_import_ids_are_explained() {
 #[test]
 fn import_block_with_generated_configuration() {
     let Some(ws) = Workspace::new() else { return };
-    let version = ws.ok(&["version", "-json"]);
-    let version: Json = serde_json::from_str(&version).unwrap();
-    let version = version["terraform_version"].as_str().unwrap().to_owned();
-    let minor: u32 = version.split('.').nth(1).unwrap().parse().unwrap();
-    if version.starts_with("1.") && minor < 5 {
-        eprintln!("NOT RUN for Terraform {version}: import blocks need Terraform 1.5 or later");
+    let version = terraform_version(&ws);
+    if version < (1, 5) {
+        eprintln!("NOT RUN for Terraform {version:?}: import blocks need Terraform 1.5 or later");
         return;
     }
     let emu = BackgroundEmulator::start();

@@ -328,3 +328,59 @@ async fn clients_without_terraforms_certificate_get_no_answer() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn debug_mode_prints_reattach_settings_and_serves_plaintext() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
+        .arg("--debug")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(value) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(value.trim_end_matches('\'').to_owned());
+            break;
+        }
+    }
+    let reattach: serde_json::Value =
+        serde_json::from_str(&reattach.expect("TF_REATTACH_PROVIDERS line")).unwrap();
+    let entry = &reattach["registry.terraform.io/onesignal/onesignal"];
+    assert_eq!(entry["Protocol"], "grpc");
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Pid"], child.id());
+    assert_eq!(entry["Addr"]["Network"], "unix");
+    let socket = entry["Addr"]["String"].as_str().unwrap().to_owned();
+
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap();
+    let mut client = pb::provider_client::ProviderClient::new(channel);
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        schema
+            .resource_schemas
+            .contains_key("onesignal_app_api_key")
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

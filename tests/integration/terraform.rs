@@ -108,6 +108,7 @@ impl Workspace {
     }
 
     /// Runs `terraform ARGS` and fails the test with its output unless it succeeds.
+    #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
