@@ -122,7 +122,7 @@ pub fn plan_exit_code(ws: &Workspace) -> i32 {
     code
 }
 
-fn key_block(name: &str, app: &str, key_name: &str, extra: &str) -> String {
+pub fn key_block(name: &str, app: &str, key_name: &str, extra: &str) -> String {
     format!(
         "resource \"onesignal_app_api_key\" \"{name}\" {{\n  app_id = \"{app}\"\n  name = \"{key_name}\"\n{extra}\n}}\n"
     )

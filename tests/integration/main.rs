@@ -4,6 +4,7 @@
 mod acceptance;
 mod client;
 mod emulator;
+mod failures;
 mod harness;
 mod protocol;
 mod schema_validate;

@@ -68,7 +68,11 @@ pub fn client_error(action: &str, app_id: &str, error: &Error) -> Diagnostic {
         ),
         _ => ("OneSignal request failed".to_owned(), String::new()),
     };
-    Diagnostic::error(summary, format!("While {action}: {error}.\n\n{advice}"))
+    let mut what = format!("While {action}: {error}");
+    if !what.ends_with(['.', ')']) {
+        what.push('.');
+    }
+    Diagnostic::error(summary, format!("{what}\n\n{advice}"))
 }
 
 /// Create answered, the read-back did not: the key is kept with its secret.
