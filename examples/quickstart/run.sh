@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # `make quickstart`: start the bundled emulator, apply examples/quickstart with the freshly built
 # provider (through a dev_overrides CLI configuration), show the result, and prove the new key's
-# secret works against the emulator. Everything it writes goes to examples/quickstart/.run/.
+# secret works against the emulator. Everything it writes goes to examples/quickstart/.run/, which
+# is kept between runs (emulator state and Terraform state), so that running it again after an
+# edit of main.tf applies the edit; delete that directory to start over.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug"
 work="$here/.run"
-rm -rf "$work" && mkdir -p "$work/home"
+mkdir -p "$work/home"
 
 terraform="$("$root/scripts/find-terraform.sh")"
-echo "== using $("$terraform" version | head -n 1)"
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_DATA_DIR="$work/.terraform" HOME="$work/home"
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
 echo "== starting onesignal-emulator"
 "$bin/onesignal-emulator" --state "$work/emulator-state.json" >"$work/emulator.json" 2>"$work/emulator.log" &
@@ -34,21 +37,23 @@ provider_installation {
   direct {}
 }
 CONFIG
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_DATA_DIR="$work/.terraform" HOME="$work/home"
-export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+echo "== using $("$terraform" version | head -n 1)"
 export ONESIGNAL_API_URL="$url"
 ONESIGNAL_ORGANIZATION_API_KEY="$(field organization_api_key)"
 export ONESIGNAL_ORGANIZATION_API_KEY
 export TF_VAR_app_id="$app_id"
 
+# Terraform runs on a copy of the configuration, so that its state stays in $work.
+cp "$here/main.tf" "$work/main.tf"
+
 echo "== terraform apply"
-"$terraform" -chdir="$here" apply -auto-approve -state="$work/terraform.tfstate"
+"$terraform" -chdir="$work" apply -auto-approve
 
 echo "== terraform output"
-"$terraform" -chdir="$here" output -state="$work/terraform.tfstate"
+"$terraform" -chdir="$work" output
 
 echo "== the new key's secret authenticates against the emulator (GET /apps/$app_id)"
-token="$("$terraform" -chdir="$here" output -state="$work/terraform.tfstate" -raw token)"
+token="$("$terraform" -chdir="$work" output -raw token)"
 status="$(python3 - "$url/apps/$app_id" "$token" <<'PY'
 import sys, urllib.request
 request = urllib.request.Request(sys.argv[1], headers={"Authorization": "Key " + sys.argv[2]})
@@ -62,5 +67,6 @@ echo "   HTTP $status"
 [ "$status" = 200 ] || { echo "FATAL: the key's secret was refused" >&2; exit 1; }
 
 echo "== a second plan has nothing to do"
-"$terraform" -chdir="$here" plan -detailed-exitcode -state="$work/terraform.tfstate" >/dev/null && echo "   no changes"
-echo "Done. State and logs are in $work"
+"$terraform" -chdir="$work" plan -detailed-exitcode >/dev/null && echo "   no changes"
+echo "Done. State and logs are in $work (the emulator is stopped on exit)."
+echo "Try a rotation: change rotation_trigger in examples/quickstart/main.tf and run make quickstart again."
