@@ -1,8 +1,10 @@
 //! Routes as named things, injectable faults, and per-route request counters.
 //!
 //! A fault is consumed one request at a time: `count` requests to the matching route (any API
-//! route when `route` is absent) get it, then it is gone. Faults and counters never touch the
-//! `/_emulator/` hooks themselves.
+//! route when `route` is absent) get it, then it is gone. A *periodic* fault (`every = N`) lets
+//! N − 1 matching requests pass between two hits, so "every 3rd request is rate limited" can run
+//! through a whole Terraform apply while the retry policy works; `count` then bounds the hits.
+//! Faults and counters never touch the `/_emulator/` hooks themselves.
 
 use axum::http::Method;
 use serde::{Deserialize, Serialize};
@@ -79,12 +81,17 @@ impl Route {
     }
 }
 
-/// A fault to inject into the next `count` requests of a route.
+/// A fault to inject into the next `count` requests of a route (or into every `every`-th one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     /// The route it applies to; `None` (absent in JSON) means every API route.
     #[serde(default)]
     pub route: Option<Route>,
+    /// `Some(n)`: only every n-th request that could get this fault gets it (the n-th, 2n-th, …
+    /// counted from injection), until `count` hits are used up. `None`, 0 and 1 mean every such
+    /// request. For [`FaultKind::DropAfterAct`] only successful operations are counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<u32>,
     /// What happens.
     #[serde(flatten)]
     pub kind: FaultKind,
@@ -134,6 +141,7 @@ impl Fault {
     pub fn rate_limit(route: Option<Route>, count: u32, retry_after_secs: u64) -> Fault {
         Fault {
             route,
+            every: None,
             kind: FaultKind::RateLimit {
                 count,
                 retry_after_secs,
@@ -145,6 +153,7 @@ impl Fault {
     pub fn unavailable(route: Option<Route>, count: u32) -> Fault {
         Fault {
             route,
+            every: None,
             kind: FaultKind::Unavailable { count },
         }
     }
@@ -153,6 +162,7 @@ impl Fault {
     pub fn status(route: Option<Route>, count: u32, status: u16) -> Fault {
         Fault {
             route,
+            every: None,
             kind: FaultKind::Status { count, status },
         }
     }
@@ -161,6 +171,7 @@ impl Fault {
     pub fn latency(route: Option<Route>, count: u32, millis: u64) -> Fault {
         Fault {
             route,
+            every: None,
             kind: FaultKind::Latency { count, millis },
         }
     }
@@ -169,7 +180,16 @@ impl Fault {
     pub fn drop_after_act(route: Option<Route>, count: u32) -> Fault {
         Fault {
             route,
+            every: None,
             kind: FaultKind::DropAfterAct { count },
+        }
+    }
+
+    /// The same fault, hitting only every `n`-th matching request (see [`Fault::every`]).
+    pub fn every(self, n: u32) -> Fault {
+        Fault {
+            every: Some(n),
+            ..self
         }
     }
 
@@ -188,15 +208,22 @@ impl Fault {
     }
 }
 
+/// A pending fault and how many of its candidate requests it has seen.
+#[derive(Debug)]
+struct Pending {
+    fault: Fault,
+    seen: u64,
+}
+
 /// The pending faults, in injection order.
 #[derive(Debug, Default)]
-pub(crate) struct Faults(Vec<Fault>);
+pub(crate) struct Faults(Vec<Pending>);
 
 impl Faults {
     pub(crate) fn push(&mut self, fault: Fault) {
         let mut fault = fault;
         if *fault.count_mut() > 0 {
-            self.0.push(fault);
+            self.0.push(Pending { fault, seen: 0 });
         }
     }
 
@@ -205,20 +232,31 @@ impl Faults {
     }
 
     pub(crate) fn pending(&self) -> Vec<Fault> {
-        self.0.clone()
+        self.0.iter().map(|p| p.fault.clone()).collect()
     }
 
-    /// Consumes one use of the first fault for `route` that `select` picks, and returns its kind.
+    /// Offers one request of `route` to the faults that `select` picks, in injection order, and
+    /// returns the kind of the first that hits (consuming one of its uses). Every periodic fault
+    /// offered the request counts it, whether or not an earlier fault hit, so "every 3rd" and
+    /// "every 7th" keep their own rhythm side by side.
     pub(crate) fn take(
         &mut self,
         route: Route,
         select: impl Fn(&FaultKind) -> bool,
     ) -> Option<FaultKind> {
-        let index = self
-            .0
-            .iter()
-            .position(|f| f.applies_to(route) && select(&f.kind))?;
-        let fault = &mut self.0[index];
+        let mut hit = None;
+        for (index, pending) in self.0.iter_mut().enumerate() {
+            if !(pending.fault.applies_to(route) && select(&pending.fault.kind)) {
+                continue;
+            }
+            pending.seen += 1;
+            let period = u64::from(pending.fault.every.unwrap_or(1).max(1));
+            if hit.is_none() && pending.seen % period == 0 {
+                hit = Some(index);
+            }
+        }
+        let index = hit?;
+        let fault = &mut self.0[index].fault;
         let kind = fault.kind.clone();
         *fault.count_mut() -= 1;
         if *fault.count_mut() == 0 {
@@ -259,6 +297,78 @@ mod tests {
     }
 
     #[test]
+    fn periodic_faults_hit_every_nth_candidate_and_keep_their_own_rhythm() {
+        let mut faults = Faults::default();
+        faults.push(Fault::rate_limit(None, u32::MAX, 1).every(3));
+        faults.push(Fault::unavailable(None, u32::MAX).every(7));
+        let refusal = |k: &FaultKind| {
+            matches!(
+                k,
+                FaultKind::RateLimit { .. } | FaultKind::Unavailable { .. }
+            )
+        };
+        let hits: Vec<(u32, &str)> = (1..=21)
+            .filter_map(|n| {
+                let route = if n % 2 == 0 {
+                    Route::CreateKey
+                } else {
+                    Route::ListKeys
+                };
+                faults.take(route, refusal).map(|kind| {
+                    let name = match kind {
+                        FaultKind::RateLimit { .. } => "429",
+                        _ => "503",
+                    };
+                    (n, name)
+                })
+            })
+            .collect();
+        // The 21st is both a 3rd and a 7th: the first injected wins, the other's turn is spent.
+        assert_eq!(
+            hits,
+            [
+                (3, "429"),
+                (6, "429"),
+                (7, "503"),
+                (9, "429"),
+                (12, "429"),
+                (14, "503"),
+                (15, "429"),
+                (18, "429"),
+                (21, "429")
+            ]
+        );
+        assert_eq!(faults.take(Route::GetApp, refusal), None);
+        assert_eq!(faults.take(Route::GetApp, refusal), None);
+        assert!(faults.take(Route::GetApp, refusal).is_some(), "24th");
+    }
+
+    #[test]
+    fn periodic_faults_are_bounded_by_count_and_only_count_their_route() {
+        let mut faults = Faults::default();
+        faults.push(Fault::drop_after_act(Some(Route::CreateKey), 2).every(2));
+        let drop = |k: &FaultKind| matches!(k, FaultKind::DropAfterAct { .. });
+        let pattern: Vec<bool> = (0..8)
+            .map(|_| {
+                // Requests of other routes neither hit nor advance the rhythm.
+                assert_eq!(faults.take(Route::RotateKey, drop), None);
+                faults.take(Route::CreateKey, drop).is_some()
+            })
+            .collect();
+        assert_eq!(
+            pattern,
+            [false, true, false, true, false, false, false, false]
+        );
+        assert!(faults.pending().is_empty());
+        // 0 and 1 mean every request.
+        faults.push(Fault::unavailable(None, 2).every(0));
+        let any = |_: &FaultKind| true;
+        assert!(faults.take(Route::ListApps, any).is_some());
+        assert!(faults.take(Route::ListApps, any).is_some());
+        assert!(faults.take(Route::ListApps, any).is_none());
+    }
+
+    #[test]
     fn fault_json_shape() {
         let fault: Fault = serde_json::from_str(
             r#"{"route":"create_key","kind":"rate_limit","count":2,"retry_after_secs":1}"#,
@@ -270,6 +380,19 @@ mod tests {
         assert_eq!(fault, Fault::status(None, 1, 502));
         let fault: Fault = serde_json::from_str(r#"{"kind":"drop_after_act","count":1}"#).unwrap();
         assert_eq!(fault, Fault::drop_after_act(None, 1));
+        let fault: Fault = serde_json::from_str(
+            r#"{"route":"rotate_key","kind":"drop_after_act","count":5,"every":2}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            fault,
+            Fault::drop_after_act(Some(Route::RotateKey), 5).every(2)
+        );
+        assert!(
+            !serde_json::to_string(&Fault::unavailable(None, 1))
+                .unwrap()
+                .contains("every")
+        );
         for route in Route::ALL {
             assert_eq!(serde_json::to_value(route).unwrap(), route.as_str());
         }

@@ -2,11 +2,13 @@
 //! `support` (the emulator), `harness` (the plugin process) and `terraform` (the real CLI).
 
 mod acceptance;
+mod bad_input;
 mod client;
 mod emulator;
 mod failures;
 mod harness;
 mod protocol;
+mod reliability;
 mod schema_validate;
 mod support;
 mod terraform;

@@ -92,6 +92,12 @@ impl Workspace {
 
     /// Runs `terraform ARGS` in the workspace.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs `terraform ARGS` with extra environment variables (e.g. `TF_LOG`), set after the
+    /// test process's own `TF_LOG*` and `ONESIGNAL_*` variables have been removed.
+    pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
         let mut command = Command::new(&self.terraform);
         command
             .args(args)
@@ -102,6 +108,9 @@ impl Workspace {
             .env_remove("ONESIGNAL_ORGANIZATION_API_KEY")
             .env_remove("ONESIGNAL_API_URL");
         for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        for (key, value) in extra {
             command.env(key, value);
         }
         command.output().expect("run terraform")
