@@ -384,3 +384,118 @@ async fn debug_mode_prints_reattach_settings_and_serves_plaintext() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Ctrl-C during an apply: Terraform sends `StopProvider` while a create waits out a long
+/// `Retry-After`. The apply must end at once with a "Stopped by Terraform" error and no key.
+#[tokio::test]
+async fn stop_provider_ends_a_retry_after_wait_at_once() {
+    use terraform_provider_onesignal::emulator::{Fault, Route};
+
+    let em = crate::support::start_fresh().await;
+    // Every create is refused with a 30 s Retry-After: without StopProvider this apply would
+    // take minutes.
+    em.emulator
+        .inject(Fault::rate_limit(Some(Route::CreateKey), u32::MAX, 30));
+    let plugin = Plugin::start();
+    let mut client = plugin.provider_client().await;
+    let configured = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: dynamic(
+                &object(&[
+                    ("organization_api_key", s(&em.org_key())),
+                    ("api_url", s(&em.url)),
+                    ("max_retries", Value::int(5)),
+                ]),
+                &provider_type(),
+            ),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(configured.diagnostics.is_empty(), "{configured:?}");
+
+    let ty = resource_type();
+    let Type::Object(attributes) = &ty else {
+        panic!("the resource type is an object")
+    };
+    let config = Value::Object(
+        attributes
+            .keys()
+            .map(|name| {
+                let value = match name.as_str() {
+                    "app_id" => s(&em.app()),
+                    "name" => s("stopped"),
+                    _ => Value::Null,
+                };
+                (name.clone(), value)
+            })
+            .collect(),
+    );
+    let planned = client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "onesignal_app_api_key".into(),
+            prior_state: dynamic(&Value::Null, &ty),
+            proposed_new_state: dynamic(&config, &ty),
+            config: dynamic(&config, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(planned.diagnostics.is_empty(), "{planned:?}");
+
+    let mut applying = client.clone();
+    let apply = tokio::spawn(async move {
+        applying
+            .apply_resource_change(pb::apply_resource_change::Request {
+                type_name: "onesignal_app_api_key".into(),
+                prior_state: dynamic(&Value::Null, &ty),
+                planned_state: planned.planned_state,
+                config: dynamic(&config, &ty),
+                planned_private: planned.planned_private,
+                ..Default::default()
+            })
+            .await
+    });
+    // The first create has been refused: the provider is now waiting out the Retry-After.
+    let emulator = em.emulator.clone();
+    crate::support::eventually(|| emulator.request_count(Route::CreateKey) >= 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let asked = Instant::now();
+    client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), apply)
+        .await
+        .expect("the apply ended long before the 30 s Retry-After")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    // Generous bound for a loaded machine; the wait it cuts short is 30 s.
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    let errors: Vec<&pb::Diagnostic> = response
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", response.diagnostics);
+    assert_eq!(errors[0].summary, "Stopped by Terraform");
+    assert!(errors[0].detail.contains("Ctrl-C"), "{}", errors[0].detail);
+    assert!(!errors[0].detail.contains(&em.org_key()));
+    assert_eq!(
+        em.emulator.request_count(Route::CreateKey),
+        1,
+        "no retry after the stop"
+    );
+    assert!(
+        em.emulator.keys(&em.app()).unwrap().is_empty(),
+        "no key was made"
+    );
+}

@@ -322,3 +322,53 @@ fn trace_logs_show_every_request_and_no_secret() {
         }
     }
 }
+
+#[test]
+fn exhausted_retries_say_how_many_attempts_and_how_long_it_waited() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    ws.write_config(&config_with(&format!(
+        "{}\n{}",
+        provider_block(&emu, 2),
+        key_block("k", &app, "svc", "")
+    )));
+    for (fault, status, summary) in [
+        (
+            Fault::rate_limit(Some(Route::CreateKey), 3, 1),
+            "HTTP 429",
+            "OneSignal kept rate limiting the provider",
+        ),
+        (
+            Fault::unavailable(Some(Route::CreateKey), 3),
+            "HTTP 503",
+            "OneSignal failed to answer",
+        ),
+    ] {
+        emu.emulator.inject(fault);
+        let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        for wanted in [summary, status, "after 3 attempts and ", " s of waiting"] {
+            assert!(flat.contains(wanted), "{wanted:?} missing:\n{stderr}");
+        }
+        // The time waited is real: for the 429s it is at least the two Retry-After seconds.
+        let waited: f64 = flat
+            .split("after 3 attempts and ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no duration in {flat}"));
+        assert!(waited > 0.0, "{flat}");
+        if status == "HTTP 429" {
+            assert!(waited >= 2.0, "{flat}");
+        }
+        assert!(
+            emu.emulator.pending_faults().is_empty(),
+            "all 3 attempts made"
+        );
+        assert!(emu.emulator.keys(&app).unwrap().is_empty());
+        assert!(resources(&ws).is_empty(), "nothing in state");
+    }
+}
