@@ -185,7 +185,7 @@ impl Client {
     /// an unreadable success body, cancellation mid-flight), returns [`Error::Ambiguous`] and does
     /// not retry.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
-        let body = serde_json::to_vec(spec).expect("a KeySpec always serialises");
+        let body = json_body(spec)?;
         let answer = self
             .execute(
                 Method::POST,
@@ -210,7 +210,7 @@ impl Client {
         token_id: &str,
         spec: &KeySpec,
     ) -> Result<(), Error> {
-        let body = serde_json::to_vec(spec).expect("a KeySpec always serialises");
+        let body = json_body(spec)?;
         self.execute(
             Method::PATCH,
             &["apps", app_id, "auth", "tokens", token_id],
@@ -436,6 +436,14 @@ fn scrub(messages: &mut [String], key: &Secret) {
             *message = message.replace(key.expose(), "***");
         }
     }
+}
+
+/// The JSON body of a create or update. A `KeySpec` is strings and a list of strings, which
+/// always serialise; the error path exists so that user data never meets an `expect`.
+fn json_body(spec: &KeySpec) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(spec).map_err(|e| Error::InvalidConfig {
+        detail: format!("the key settings cannot be written as JSON: {e}"),
+    })
 }
 
 fn invalid(answer: &Answer, detail: String) -> Error {

@@ -196,8 +196,16 @@ struct WireSecretAnswer {
 
 impl WireSecretAnswer {
     fn parse(body: &[u8]) -> Result<(Option<String>, Secret), String> {
-        // The error text of serde_json never quotes the input, so it cannot leak the secret.
-        let answer: WireSecretAnswer = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        // serde_json's message may quote a string of the body ("invalid type: string \"os_v2…\""),
+        // and that string may be the secret: say only what kind of error and where.
+        let answer: WireSecretAnswer = serde_json::from_slice(body).map_err(|e| {
+            format!(
+                "not the expected JSON object ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?;
         let secret = answer
             .formatted_token
             .or(answer.token)
@@ -253,7 +261,83 @@ pub(crate) fn normalise_timestamp(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// JSON-ish text: fragments that reach deep into the parsers, in any order.
+    fn json_soup() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "null",
+            "true",
+            "0",
+            "-1",
+            "1e999",
+            "1704164645123",
+            "\"\"",
+            "\"x\"",
+            "\"tokens\"",
+            "\"apps\"",
+            "\"token_id\"",
+            "\"id\"",
+            "\"formatted_token\"",
+            "\"token\"",
+            "\"name\"",
+            "\"ip_allowlist\"",
+            "\"ip_allowlist_mode\"",
+            "\"created_at\"",
+            "\"errors\"",
+            "\"title\"",
+            " ",
+        ]);
+        prop::collection::vec(pieces, 0..48).prop_map(|p| p.concat())
+    }
+
+    fn parse_all(body: &[u8]) {
+        let _ = parse_key_list(body);
+        let _ = parse_app_list(body);
+        let _ = parse_created(body);
+        let _ = parse_rotated(body);
+        let _ = super::super::error::parse_error_messages(body);
+    }
+
+    proptest! {
+        #[test]
+        fn answers_of_any_shape_are_errors_not_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            parse_all(&bytes);
+        }
+
+        #[test]
+        fn json_like_answers_are_errors_not_panics(text in json_soup()) {
+            parse_all(text.as_bytes());
+        }
+
+        #[test]
+        fn a_secret_in_an_unreadable_answer_stays_out_of_the_error(
+            secret in "os_v2_app_[a-z2-7]{20}",
+            shape in 0usize..5,
+        ) {
+            let body = match shape {
+                0 => format!("\"{secret}\""),
+                1 => format!("[\"{secret}\"]"),
+                2 => format!("{{\"token_id\":7,\"formatted_token\":\"{secret}\"}}"),
+                3 => format!("{{\"formatted_token\":\"{secret}\""),
+                _ => format!("{{\"token_id\":\"t\",\"formatted_token\":[\"{secret}\"]}}"),
+            };
+            for error in [
+                parse_created(body.as_bytes()).err(),
+                parse_rotated(body.as_bytes()).err(),
+            ] {
+                let error = error.expect("each shape is refused");
+                prop_assert!(!error.contains(&secret), "{error}");
+            }
+        }
+    }
 
     #[test]
     fn key_list_tolerates_loose_shapes() {

@@ -4,6 +4,7 @@
 mod acceptance;
 mod bad_input;
 mod client;
+mod decoding;
 mod emulator;
 mod failures;
 mod harness;
