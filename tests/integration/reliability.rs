@@ -372,3 +372,43 @@ fn exhausted_retries_say_how_many_attempts_and_how_long_it_waited() {
         assert!(resources(&ws).is_empty(), "nothing in state");
     }
 }
+
+#[test]
+fn a_lost_create_whose_recovery_fails_tells_the_user_what_to_check() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    ws.write_config(&config_with(&format!(
+        "{}\n{}",
+        emu.provider_block(),
+        key_block("k", &app, "svc", "")
+    )));
+    // The create acts but its answer is lost, and the list that would find the key is refused.
+    emu.emulator
+        .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
+    emu.emulator
+        .inject(Fault::status(Some(Route::ListKeys), 1, 400));
+    let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    for wanted in [
+        "OneSignal did not answer the create request",
+        "looking for the key it may have made failed",
+        "HTTP 400",
+        "terraform import",
+        app.as_str(),
+    ] {
+        assert!(flat.contains(wanted), "{wanted:?} missing:\n{stderr}");
+    }
+    assert_eq!(
+        emu.emulator.request_count(Route::CreateKey),
+        1,
+        "no blind second create"
+    );
+    assert_eq!(
+        emu.emulator.keys(&app).unwrap().len(),
+        1,
+        "the key the user is told about"
+    );
+}

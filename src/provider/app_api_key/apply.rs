@@ -70,10 +70,23 @@ async fn create_without_orphans(
         app_id,
         "create answer lost; looking for the key it may have made"
     );
-    let keys = client.list_keys(app_id).await?;
+    // If the recovery itself fails (or Terraform stops it), a key may exist that nobody tracks:
+    // say so rather than report only the recovery's own error.
+    let unresolved = |error: Error| Error::Ambiguous {
+        detail: format!("looking for the key it may have made failed: {error}"),
+    };
+    let keys = client.list_keys(app_id).await.map_err(unresolved)?;
     if let Some(adopted) = made_during(&keys, &spec.name, started) {
         tracing::info!(app_id, token_id = %adopted.token_id, "adopting the key the lost create made, rotating its secret");
-        let token = client.rotate_key(app_id, &adopted.token_id).await?;
+        let token = client
+            .rotate_key(app_id, &adopted.token_id)
+            .await
+            .map_err(|error| Error::Ambiguous {
+                detail: format!(
+                    "it made the key {}, but rotating that key's unseen secret failed: {error}",
+                    adopted.token_id
+                ),
+            })?;
         return Ok(CreatedKey {
             token_id: adopted.token_id.clone(),
             token,

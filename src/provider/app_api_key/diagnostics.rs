@@ -51,9 +51,13 @@ pub fn client_error(action: &str, app_id: &str, error: &Error) -> Diagnostic {
         ),
         Error::Ambiguous { .. } => (
             "OneSignal did not answer the create request".to_owned(),
-            "The provider could not tell whether the key was created. Apply again: the provider \
-             looks for a key of that name created during the attempt before creating another."
-                .to_owned(),
+            format!(
+                "The provider could not tell whether the key was created, and Terraform does not \
+                 track it. Look at app {app_id}'s keys (dashboard: Settings → Keys & IDs): if a \
+                 key of this name is there, import it with `terraform import <address> \
+                 {app_id}/<token_id>` (then change rotation_trigger to get a secret Terraform \
+                 knows) or delete it, and apply again."
+            ),
         ),
         Error::Cancelled => (
             "Stopped by Terraform".to_owned(),
@@ -87,14 +91,40 @@ pub fn read_back_failed(error: &Error) -> Diagnostic {
 }
 
 /// A rotation after a successful update failed: the state records the update only.
+///
+/// Whether the previous secret still works depends on the failure: a refusal means OneSignal did
+/// not rotate; a lost answer, a server error or a stop mid-request may come after it did.
 pub fn rotation_failed(app_id: &str, error: &Error) -> Diagnostic {
     let mut diagnostic = client_error("rotating the key", app_id, error);
-    diagnostic.detail.push_str(
-        "\n\nThe other changes were applied and saved. The previous secret still works, and \
-         rotation_trigger keeps its previous value in state, so the next apply retries the \
-         rotation.",
-    );
     diagnostic
+        .detail
+        .push_str("\n\nThe other changes were applied and saved. ");
+    diagnostic
+        .detail
+        .push_str(if rotation_surely_refused(error) {
+            "The previous secret still works, and rotation_trigger keeps its previous value in \
+         state, so the next apply retries the rotation."
+        } else {
+            "OneSignal may have rotated the key without the new secret reaching the provider; if \
+         so, the secret in state no longer works. rotation_trigger keeps its previous value in \
+         state, so the next apply rotates again and stores a secret that works."
+        });
+    diagnostic
+}
+
+/// Whether OneSignal answered a rotation in a way that shows it did not act.
+fn rotation_surely_refused(error: &Error) -> bool {
+    match error {
+        Error::CredentialsRejected { .. }
+        | Error::NotFound { .. }
+        | Error::RateLimited { .. }
+        | Error::Validation { .. }
+        | Error::KeyLimitReached { .. }
+        | Error::InvalidConfig { .. } => true,
+        // 503 means "not now" before acting; 500/502/504 may come after the origin acted.
+        Error::Server { status, .. } => *status == 503,
+        _ => false,
+    }
 }
 
 /// Returned after import: the secret cannot be read back.
@@ -130,4 +160,30 @@ pub fn import_not_found(token_id: &str, searched: &str) -> Diagnostic {
              belongs to the key's organization."
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_failed_rotation_says_whether_the_old_secret_still_works() {
+        let refused = Error::Validation {
+            status: 400,
+            messages: vec!["no".into()],
+        };
+        let lost = Error::Transport {
+            attempts: 6,
+            waited: Duration::from_secs(3),
+            detail: "connection closed before message completed".into(),
+        };
+        let detail = |e: &Error| rotation_failed("app", e).detail;
+        assert!(detail(&refused).contains("The previous secret still works"));
+        for error in [lost, Error::Cancelled] {
+            let text = detail(&error);
+            assert!(!text.contains("still works"), "{text}");
+            assert!(text.contains("next apply rotates again"), "{text}");
+        }
+    }
 }
