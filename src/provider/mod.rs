@@ -4,9 +4,11 @@
 //! ([`crate::onesignal`]) meet. Modules:
 //! - [`config`]: the provider block, its validation and environment fallbacks;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
-//! - [`allowlist`]: IP allowlist entries compared by meaning.
+//! - [`allowlist`]: IP allowlist entries compared by meaning;
+//! - [`api`]: the client with key lists coalesced per app.
 
 pub mod allowlist;
+pub mod api;
 pub mod app_api_key;
 pub mod config;
 
@@ -37,13 +39,13 @@ pub struct Configured {
     /// The Terraform version that configured the provider.
     pub terraform_version: String,
     /// Built on first use: `validate` and `plan` runs never need it.
-    client: OnceLock<Result<Client, onesignal::Error>>,
+    client: OnceLock<Result<api::Api, onesignal::Error>>,
     cancel: CancellationToken,
 }
 
 impl Configured {
     /// The OneSignal client, built on first use.
-    pub fn client(&self) -> Result<&Client, &onesignal::Error> {
+    pub fn api(&self) -> Result<&api::Api, &onesignal::Error> {
         self.client
             .get_or_init(|| {
                 Client::new(ClientConfig {
@@ -53,6 +55,7 @@ impl Configured {
                     user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
                     cancel: self.cancel.clone(),
                 })
+                .map(api::Api::new)
             })
             .as_ref()
     }
@@ -73,7 +76,7 @@ impl ProviderState {
     }
 
     /// The configured client, or the diagnostic that explains why there is none.
-    pub fn client(&self) -> Result<Client, Diagnostic> {
+    pub fn api(&self) -> Result<api::Api, Diagnostic> {
         let configured = self.configured().ok_or_else(|| {
             Diagnostic::error(
                 "The onesignal provider is not configured",
@@ -81,7 +84,7 @@ impl ProviderState {
                  block and the errors above.",
             )
         })?;
-        configured.client().cloned().map_err(|error| {
+        configured.api().cloned().map_err(|error| {
             Diagnostic::error(
                 "Cannot set up the OneSignal client",
                 format!("{error}. Check api_url and organization_api_key."),

@@ -9,6 +9,7 @@ mod emulator;
 mod failures;
 mod harness;
 mod protocol;
+mod read_cache;
 mod reliability;
 mod schema_validate;
 mod support;
