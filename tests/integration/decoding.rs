@@ -162,9 +162,12 @@ proptest! {
             _ => None,
         };
         if let Ok(found) = handshake::read_env(env) {
-            // Accepted only with everything Terraform sends: cookie, protocol 6, a certificate.
+            // Accepted only with everything Terraform sends: cookie, protocol 6 among the
+            // versions (as numbers, so "06" counts, as it does for go-plugin), a certificate.
             prop_assert_eq!(cookie.as_str(), MAGIC_COOKIE_VALUE);
-            prop_assert!(versions.as_deref().is_some_and(|v| v.split(',').any(|p| p.trim() == "6")));
+            prop_assert!(versions
+                .as_deref()
+                .is_some_and(|v| v.split(',').any(|p| p.trim().parse::<u32>() == Ok(6))));
             prop_assert_eq!(Some(found.client_cert_pem), cert);
         }
     }
