@@ -4,10 +4,12 @@
 //! ([`crate::onesignal`]) meet. Modules:
 //! - [`config`]: the provider block, its validation and environment fallbacks;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
+//! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
 //! - [`allowlist`]: IP allowlist entries compared by meaning.
 
 pub mod allowlist;
 pub mod app_api_key;
+pub mod app_api_keys_data;
 pub mod config;
 
 use std::process::ExitCode;
@@ -111,7 +113,9 @@ impl tfplugin::Provider for OneSignalProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        vec![Arc::new(app_api_keys_data::AppApiKeys::new(
+            self.state.clone(),
+        ))]
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

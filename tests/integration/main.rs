@@ -3,6 +3,8 @@
 
 mod acceptance;
 mod client;
+mod data_source;
+mod dist;
 mod emulator;
 mod failures;
 mod harness;
