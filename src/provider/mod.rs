@@ -5,12 +5,14 @@
 //! - [`config`]: the provider block, its validation and environment fallbacks;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
-//! - [`allowlist`]: IP allowlist entries compared by meaning.
+//! - [`allowlist`]: IP allowlist entries compared by meaning;
+//! - [`docs`]: which documentation page documents which schema.
 
 pub mod allowlist;
 pub mod app_api_key;
 pub mod app_api_keys_data;
 pub mod config;
+pub mod docs;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock, RwLock};

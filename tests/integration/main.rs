@@ -5,6 +5,7 @@ mod acceptance;
 mod client;
 mod data_source;
 mod dist;
+mod docs;
 mod emulator;
 mod failures;
 mod harness;
