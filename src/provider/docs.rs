@@ -16,6 +16,9 @@ pub struct Page {
     pub path: PathBuf,
     /// The schema whose `## Schema` section it holds.
     pub schema: Schema,
+    /// The directory of examples the page shows, tfplugindocs' layout: `examples/provider`,
+    /// `examples/resources/<type>`, `examples/data-sources/<type>`.
+    pub examples: PathBuf,
 }
 
 /// Every page, from the provider's own list of resources and data sources, so that a new one
@@ -31,11 +34,13 @@ pub fn pages() -> Vec<Page> {
     let mut pages = vec![Page {
         path: PathBuf::from("docs/index.md"),
         schema: provider.schema(),
+        examples: PathBuf::from("examples/provider"),
     }];
     for resource in provider.resources() {
         pages.push(Page {
             path: Path::new("docs/resources").join(format!("{}.md", short(resource.type_name()))),
             schema: resource.schema(),
+            examples: Path::new("examples/resources").join(resource.type_name()),
         });
     }
     for data_source in provider.data_sources() {
@@ -43,6 +48,7 @@ pub fn pages() -> Vec<Page> {
             path: Path::new("docs/data-sources")
                 .join(format!("{}.md", short(data_source.type_name()))),
             schema: data_source.schema(),
+            examples: Path::new("examples/data-sources").join(data_source.type_name()),
         });
     }
     pages

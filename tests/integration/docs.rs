@@ -23,6 +23,37 @@ fn checked_in_docs_match_the_schema() {
     );
 }
 
+/// Every example file is shown, verbatim, in a fenced block of its page: an example edited
+/// without its page (or the reverse) fails here.
+#[test]
+fn every_example_appears_verbatim_in_its_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for page in pages() {
+        let text = std::fs::read_to_string(root.join(&page.path)).unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(root.join(&page.examples))
+            .unwrap_or_else(|e| panic!("{}: {e}", page.examples.display()))
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} is empty", page.examples.display());
+        for file in files {
+            let example = std::fs::read_to_string(&file).unwrap();
+            let fence = match file.extension().and_then(|e| e.to_str()) {
+                Some("sh") => "shell",
+                _ => "terraform",
+            };
+            if !text.contains(&format!("```{fence}\n{example}```\n")) {
+                missing.push(format!("{} in {}", file.display(), page.path.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "examples not shown as they are: {missing:?}"
+    );
+}
+
 #[test]
 fn every_resource_and_data_source_has_a_page() {
     let paths: Vec<String> = pages()
