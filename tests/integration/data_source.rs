@@ -98,3 +98,55 @@ fn a_malformed_app_id_names_the_attribute() {
     );
     assert!(stderr.contains("app_id"), "{stderr}");
 }
+
+#[test]
+fn an_unknown_app_is_an_error_that_names_it() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    ws.write_config(&config_with(&format!(
+        "{}\n{}",
+        emu.provider_block(),
+        data_block(unknown)
+    )));
+    let output = ws.run(&["plan", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("OneSignal app or key not found"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(unknown), "{stderr}");
+    assert!(
+        !stderr.contains(&emu.emulator.organization_api_key()),
+        "the organization key leaked"
+    );
+}
+
+/// What Terraform learns of the schema: `app_id` in, `keys` out, nothing sensitive, no token.
+#[test]
+fn the_schema_terraform_sees_has_no_secret() {
+    let Some(ws) = Workspace::new() else { return };
+    ws.write_config(&config_with(&format!(
+        "provider \"onesignal\" {{}}\n\n{}",
+        data_block("2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f")
+    )));
+    let out = ws.ok(&["providers", "schema", "-json"]);
+    let json: Json = serde_json::from_str(&out).unwrap();
+    let schema = &json["provider_schemas"][crate::terraform::SOURCE]["data_source_schemas"]["onesignal_app_api_keys"]
+        ["block"]["attributes"];
+    assert_eq!(schema["app_id"]["required"], true);
+    assert_eq!(schema["keys"]["computed"], true);
+    assert_eq!(
+        schema["keys"]["type"],
+        json!(["list", ["object", {
+            "token_id": "string", "name": "string", "ip_allowlist_mode": "string",
+            "ip_allowlist": ["set", "string"], "created_at": "string", "updated_at": "string"
+        }]])
+    );
+    let names: Vec<&String> = schema.as_object().unwrap().keys().collect();
+    assert_eq!(names, ["app_id", "keys"]);
+    for (name, attribute) in schema.as_object().unwrap() {
+        assert_ne!(attribute["sensitive"], true, "{name} is not a secret");
+    }
+}
