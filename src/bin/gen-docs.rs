@@ -1,6 +1,7 @@
 //! `make docs`: regenerates the `## Schema` sections of the pages under `docs/` from the
 //! provider's schema, keeping the hand-written prose around them. A separate binary so that the
-//! provider itself stays a plugin and nothing else. Run from the repository root.
+//! provider itself stays a plugin and nothing else. The pages are found from the crate's
+//! directory, wherever it is run from.
 
 use std::path::Path;
 use std::process::ExitCode;

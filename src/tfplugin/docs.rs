@@ -29,13 +29,14 @@ impl std::fmt::Display for MarkerError {
 
 impl std::error::Error for MarkerError {}
 
-/// `page` with the text between its markers replaced by `schema`'s section. The markers must
-/// each appear once, `BEGIN` first, each on a line of its own.
+/// `page` with the text between its markers replaced by `schema`'s section. Each marker must
+/// appear exactly once, `BEGIN` first.
 pub fn splice(page: &str, schema: &Schema) -> Result<String, MarkerError> {
-    let once = |marker: &str| match page.matches(marker).count() {
-        1 => page.find(marker).ok_or_else(|| MarkerError(String::new())),
-        n => Err(MarkerError(format!(
-            "the page has {n} lines `{marker}`; it needs exactly one"
+    let once = |marker: &str| match page.match_indices(marker).collect::<Vec<_>>()[..] {
+        [(at, _)] => Ok(at),
+        ref found => Err(MarkerError(format!(
+            "the page has {} lines `{marker}`; it needs exactly one",
+            found.len()
         ))),
     };
     let (begin, end) = (once(BEGIN)?, once(END)?);
