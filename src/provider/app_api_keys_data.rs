@@ -149,11 +149,11 @@ impl DataSource for AppApiKeys {
             return (Value::Null, diags);
         }
         let app_id = config.get_attr("app_id").as_str().unwrap_or_default();
-        let client = match self.provider.client() {
-            Ok(client) => client,
+        let api = match self.provider.api() {
+            Ok(api) => api,
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };
-        match client.list_keys(app_id).await {
+        match api.list_keys(app_id).await {
             Ok(keys) => (state(app_id, &keys), Diagnostics::new()),
             Err(error) => {
                 let action = format!("listing the keys of app {app_id}");

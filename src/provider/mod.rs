@@ -6,9 +6,11 @@
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
+//! - [`api`]: the client with key lists coalesced per app;
 //! - [`docs`]: which documentation page documents which schema.
 
 pub mod allowlist;
+pub mod api;
 pub mod app_api_key;
 pub mod app_api_keys_data;
 pub mod config;
@@ -41,13 +43,13 @@ pub struct Configured {
     /// The Terraform version that configured the provider.
     pub terraform_version: String,
     /// Built on first use: `validate` and `plan` runs never need it.
-    client: OnceLock<Result<Client, onesignal::Error>>,
+    client: OnceLock<Result<api::Api, onesignal::Error>>,
     cancel: CancellationToken,
 }
 
 impl Configured {
     /// The OneSignal client, built on first use.
-    pub fn client(&self) -> Result<&Client, &onesignal::Error> {
+    pub fn api(&self) -> Result<&api::Api, &onesignal::Error> {
         self.client
             .get_or_init(|| {
                 Client::new(ClientConfig {
@@ -57,6 +59,7 @@ impl Configured {
                     user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
                     cancel: self.cancel.clone(),
                 })
+                .map(api::Api::new)
             })
             .as_ref()
     }
@@ -77,7 +80,7 @@ impl ProviderState {
     }
 
     /// The configured client, or the diagnostic that explains why there is none.
-    pub fn client(&self) -> Result<Client, Diagnostic> {
+    pub fn api(&self) -> Result<api::Api, Diagnostic> {
         let configured = self.configured().ok_or_else(|| {
             Diagnostic::error(
                 "The onesignal provider is not configured",
@@ -85,7 +88,7 @@ impl ProviderState {
                  block and the errors above.",
             )
         })?;
-        configured.client().cloned().map_err(|error| {
+        configured.api().cloned().map_err(|error| {
             Diagnostic::error(
                 "Cannot set up the OneSignal client",
                 format!("{error}. Check api_url and organization_api_key."),

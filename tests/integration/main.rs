@@ -10,6 +10,7 @@ mod emulator;
 mod failures;
 mod harness;
 mod protocol;
+mod read_cache;
 mod schema_validate;
 mod support;
 mod terraform;

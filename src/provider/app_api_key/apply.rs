@@ -6,7 +6,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::onesignal::{ApiKey, Client, CreatedKey, Error, KeySpec};
+use crate::onesignal::{ApiKey, CreatedKey, Error, KeySpec};
+use crate::provider::api::Api;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
 use super::diagnostics;
@@ -18,7 +19,7 @@ use super::plan::{Rotation, rotation};
 const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// Creates the key, then reads it back for its timestamps.
-pub async fn create(client: &Client, planned: &Value) -> (Value, Diagnostics) {
+pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     let mut state = Attrs::of(planned);
     let app_id = state.str(APP_ID).unwrap_or_default().to_owned();
     let spec = state.key_spec();
@@ -57,7 +58,7 @@ pub async fn create(client: &Client, planned: &Value) -> (Value, Diagnostics) {
 /// Sends the create; when its answer was lost, adopts the key it made (rotating it) or sends it
 /// once more. See the module documentation of the resource.
 async fn create_without_orphans(
-    client: &Client,
+    client: &Api,
     app_id: &str,
     spec: &KeySpec,
 ) -> Result<CreatedKey, Error> {
@@ -96,7 +97,7 @@ fn made_during<'a>(keys: &'a [ApiKey], name: &str, started: OffsetDateTime) -> O
 }
 
 /// Sends a PATCH when name, mode or allowlist changed, then rotates when the trigger says so.
-pub async fn update(client: &Client, prior: &Value, planned: &Value) -> (Value, Diagnostics) {
+pub async fn update(client: &Api, prior: &Value, planned: &Value) -> (Value, Diagnostics) {
     let prior = Attrs::of(prior);
     let mut state = Attrs::of(planned);
     let app_id = state.str(APP_ID).unwrap_or_default().to_owned();
@@ -161,7 +162,7 @@ pub async fn update(client: &Client, prior: &Value, planned: &Value) -> (Value, 
 }
 
 /// Deletes the key; one that is already gone counts as deleted.
-pub async fn delete(client: &Client, prior: &Value) -> (Value, Diagnostics) {
+pub async fn delete(client: &Api, prior: &Value) -> (Value, Diagnostics) {
     let prior = Attrs::of(prior);
     let app_id = prior.str(APP_ID).unwrap_or_default();
     let token_id = prior.str(TOKEN_ID).unwrap_or_default();
@@ -177,13 +178,9 @@ pub async fn delete(client: &Client, prior: &Value) -> (Value, Diagnostics) {
 }
 
 /// The key `token_id` of app `app_id`, from the app's key list.
-pub async fn find_key(
-    client: &Client,
-    app_id: &str,
-    token_id: &str,
-) -> Result<Option<ApiKey>, Error> {
+pub async fn find_key(client: &Api, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
     let keys = client.list_keys(app_id).await?;
-    Ok(keys.into_iter().find(|k| k.token_id == token_id))
+    Ok(keys.iter().find(|k| k.token_id == token_id).cloned())
 }
 
 #[cfg(test)]

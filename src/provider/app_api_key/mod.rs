@@ -68,7 +68,7 @@ impl Resource for AppApiKey {
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        let client = match self.provider.client() {
+        let client = match self.provider.api() {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ApplyResponse {
@@ -93,7 +93,7 @@ impl Resource for AppApiKey {
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let client = match self.provider.client() {
+        let client = match self.provider.api() {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ReadResponse {
@@ -112,7 +112,7 @@ impl Resource for AppApiKey {
     }
 
     async fn import(&self, id: &str) -> ImportResponse {
-        let client = match self.provider.client() {
+        let client = match self.provider.api() {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ImportResponse {

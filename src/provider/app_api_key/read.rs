@@ -1,6 +1,7 @@
 //! Read (refresh) and import.
 
-use crate::onesignal::{ApiKey, Client, Error};
+use crate::onesignal::{ApiKey, Error};
+use crate::provider::api::Api;
 use crate::tfplugin::{Diagnostics, Value};
 
 use super::diagnostics;
@@ -10,7 +11,7 @@ use super::validate::is_uuid;
 /// Refreshes a state from the app's key list. A key (or app) that no longer exists gives a null
 /// state, so that the next plan creates it again; `token` and `rotation_trigger` are Terraform's
 /// own and carried over.
-pub async fn read(client: &Client, current: &Value) -> (Value, Diagnostics) {
+pub async fn read(client: &Api, current: &Value) -> (Value, Diagnostics) {
     let mut state = Attrs::of(current);
     let app_id = state.str(APP_ID).unwrap_or_default().to_owned();
     let token_id = state.str(TOKEN_ID).unwrap_or_default().to_owned();
@@ -61,7 +62,7 @@ pub fn parse_import_id(id: &str) -> Option<ImportId<'_>> {
 }
 
 /// Finds the key an import id names and returns its state, without a secret.
-pub async fn import(client: &Client, id: &str) -> (Value, Diagnostics) {
+pub async fn import(client: &Api, id: &str) -> (Value, Diagnostics) {
     let Some(parsed) = parse_import_id(id) else {
         return (Value::Null, diagnostics::malformed_import_id(id).into());
     };
@@ -112,20 +113,16 @@ pub async fn import(client: &Client, id: &str) -> (Value, Diagnostics) {
     }
 }
 
-async fn find_in_app(
-    client: &Client,
-    app_id: &str,
-    token_id: &str,
-) -> Result<Option<ApiKey>, Error> {
+async fn find_in_app(client: &Api, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
     match client.list_keys(app_id).await {
-        Ok(keys) => Ok(keys.into_iter().find(|k| k.token_id == token_id)),
+        Ok(keys) => Ok(keys.iter().find(|k| k.token_id == token_id).cloned()),
         Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error),
     }
 }
 
 async fn find_anywhere(
-    client: &Client,
+    client: &Api,
     token_id: &str,
 ) -> Result<Option<(String, ApiKey)>, (String, Error)> {
     let apps = client

@@ -1,0 +1,78 @@
+//! Reads are coalesced per app: a refresh of N keys in A apps costs at most 2·A list calls, and a
+//! read after a write sees the write.
+
+use std::sync::Arc;
+
+use terraform_provider_onesignal::emulator::Route;
+use terraform_provider_onesignal::provider::api::Api;
+
+use crate::acceptance::{BackgroundEmulator, plan_exit_code};
+use crate::support;
+use crate::terraform::{Workspace, config_with};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_share_one_list_and_writes_invalidate() {
+    let running = support::start_fresh().await;
+    let app = running.app();
+    let api = Arc::new(Api::new(running.client(0)));
+    api.create_key(&app, &support::spec("first")).await.unwrap();
+    running.emulator.reset_counters();
+
+    let reads: Vec<_> = (0..10)
+        .map(|_| {
+            let (api, app) = (api.clone(), app.clone());
+            tokio::spawn(async move { api.list_keys(&app).await.unwrap().len() })
+        })
+        .collect();
+    for read in reads {
+        assert_eq!(read.await.unwrap(), 1);
+    }
+    assert_eq!(
+        running.emulator.request_count(Route::ListKeys),
+        1,
+        "ten reads, one request"
+    );
+
+    // A write through the API invalidates the snapshot: the next read sees it.
+    let created = api
+        .create_key(&app, &support::spec("second"))
+        .await
+        .unwrap();
+    let keys = api.list_keys(&app).await.unwrap();
+    assert!(keys.iter().any(|k| k.token_id == created.token_id));
+    assert_eq!(running.emulator.request_count(Route::ListKeys), 2);
+    api.delete_key(&app, &created.token_id).await.unwrap();
+    assert_eq!(api.list_keys(&app).await.unwrap().len(), 1);
+    assert_eq!(running.emulator.request_count(Route::ListKeys), 3);
+}
+
+/// The reference scenario: 192 keys over 12 apps (OneSignal caps an app at 16 keys).
+#[test]
+fn refreshing_192_keys_over_12_apps_costs_at_most_24_list_calls() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let mut apps = vec![emu.app()];
+    for n in 1..12 {
+        apps.push(emu.emulator.create_app(&format!("app {n}")).unwrap().id);
+    }
+    let app_list = apps
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ws.write_config(&config_with(&format!(
+        "{}\nlocals {{\n  apps = [{app_list}]\n}}\n\nresource \"onesignal_app_api_key\" \"k\" {{\n  count = 192\n  app_id = local.apps[floor(count.index / 16)]\n  name = \"key-${{count.index}}\"\n}}\n",
+        emu.provider_block()
+    )));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    for app in &apps {
+        assert_eq!(emu.emulator.keys(app).unwrap().len(), 16);
+    }
+
+    emu.emulator.reset_counters();
+    assert_eq!(plan_exit_code(&ws), 0);
+    let lists = emu.emulator.request_count(Route::ListKeys);
+    eprintln!("refresh of 192 keys over 12 apps: {lists} list calls");
+    assert!(lists <= 24, "{lists} list calls for 12 apps");
+    assert!(lists >= 12, "every app was read ({lists})");
+}
