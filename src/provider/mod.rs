@@ -4,13 +4,17 @@
 //! ([`crate::onesignal`]) meet. Modules:
 //! - [`config`]: the provider block, its validation and environment fallbacks;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
+//! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
-//! - [`api`]: the client with key lists coalesced per app.
+//! - [`api`]: the client with key lists coalesced per app;
+//! - [`docs`]: which documentation page documents which schema.
 
 pub mod allowlist;
 pub mod api;
 pub mod app_api_key;
+pub mod app_api_keys_data;
 pub mod config;
+pub mod docs;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -114,7 +118,9 @@ impl tfplugin::Provider for OneSignalProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        vec![Arc::new(app_api_keys_data::AppApiKeys::new(
+            self.state.clone(),
+        ))]
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

@@ -4,10 +4,12 @@
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), the gRPC services
 //! ([`grpc`], converting with [`convert`]), values on the wire ([`msgpack`], [`json`]) and hclog
-//! logging ([`logging`]). The generated protobuf types stay in the private `proto` module.
+//! logging ([`logging`]). The generated protobuf types stay in the private `proto` module;
+//! [`docs`] renders a schema as registry documentation.
 
 pub mod convert;
 pub mod diag;
+pub mod docs;
 pub mod grpc;
 pub mod handshake;
 pub mod json;

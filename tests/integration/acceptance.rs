@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use serde_json::{Value as Json, json};
 use terraform_provider_onesignal::emulator::{self, Emulator};
 
-use crate::terraform::{Workspace, config_with};
+use crate::terraform::{Workspace, config_with, terraform_version};
 
 /// An emulator on 127.0.0.1:0, served by a runtime of its own while Terraform runs.
 pub struct BackgroundEmulator {
@@ -126,14 +126,6 @@ pub fn key_block(name: &str, app: &str, key_name: &str, extra: &str) -> String {
     format!(
         "resource \"onesignal_app_api_key\" \"{name}\" {{\n  app_id = \"{app}\"\n  name = \"{key_name}\"\n{extra}\n}}\n"
     )
-}
-
-/// The Terraform version of a workspace, as (major, minor).
-pub fn terraform_version(ws: &Workspace) -> (u32, u32) {
-    let version: Json = serde_json::from_str(&ws.ok(&["version", "-json"])).unwrap();
-    let text = version["terraform_version"].as_str().unwrap().to_owned();
-    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// The plan of `-out=tfplan`, as JSON.

@@ -4,7 +4,10 @@
 mod acceptance;
 mod bad_input;
 mod client;
+mod data_source;
 mod decoding;
+mod dist;
+mod docs;
 mod emulator;
 mod failures;
 mod harness;

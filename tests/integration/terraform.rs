@@ -45,23 +45,26 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// A new workspace, or `None` when Terraform is not available outside CI.
+    /// A new workspace whose CLI configuration points `dev_overrides` at the built provider, or
+    /// `None` when Terraform is not available outside CI.
     pub fn new() -> Option<Self> {
-        let terraform = terraform_binary()?;
-        let dir = tempfile::tempdir().unwrap();
         let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
             .parent()
             .unwrap()
             .to_owned();
+        Self::with_cli_config(&format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugin_dir.display()
+        ))
+    }
+
+    /// A new workspace with this CLI configuration (e.g. none of `dev_overrides`, for a test of
+    /// `terraform init`), or `None` when Terraform is not available outside CI.
+    pub fn with_cli_config(cli_config_text: &str) -> Option<Self> {
+        let terraform = terraform_binary()?;
+        let dir = tempfile::tempdir().unwrap();
         let cli_config = dir.path().join("cli.tfrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                plugin_dir.display()
-            ),
-        )
-        .unwrap();
+        std::fs::write(&cli_config, cli_config_text).unwrap();
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
         let env = vec![
@@ -128,6 +131,16 @@ impl Workspace {
         );
         stdout
     }
+}
+
+/// The Terraform version of a workspace's binary, as (major, minor), from
+/// `terraform version -json` (understood by Terraform 0.13 and later): steps that need a newer
+/// Terraform than the oldest supported one (1.0) compare against it.
+pub fn terraform_version(ws: &Workspace) -> (u32, u32) {
+    let version: serde_json::Value = serde_json::from_str(&ws.ok(&["version", "-json"])).unwrap();
+    let text = version["terraform_version"].as_str().unwrap();
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// `terraform { required_providers { onesignal = … } }` plus `body`.

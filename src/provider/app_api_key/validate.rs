@@ -62,7 +62,8 @@ pub fn is_uuid(s: &str) -> bool {
     s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
-fn invalid_app_id(app_id: &str) -> Diagnostic {
+/// The diagnostic for an `app_id` that is not a UUID (shared with the data source).
+pub fn invalid_app_id(app_id: &str) -> Diagnostic {
     Diagnostic::error(
         "Invalid app_id",
         format!(
