@@ -514,6 +514,9 @@ async fn update_always_sends_all_three_fields() {
     em.stop().await;
 }
 
+/// The process-wide capture of tracing events (installed by the first test that needs it).
+static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+
 /// Collects every tracing event as `field=value` text.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
@@ -538,10 +541,18 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
 #[tokio::test]
 async fn tracing_reports_each_attempt_without_secrets() {
     use tracing_subscriber::layer::SubscriberExt;
-    let captured = Captured::default();
-    // The test runtime is single-threaded, so the client's events (and the emulator's) land here.
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(captured.clone()));
+    // One global subscriber for the whole test binary: a thread-local one races with the other
+    // tests' threads over tracing's global per-callsite interest cache. Events of other tests
+    // land in it too; the assertions below pick this test's by its app id.
+    let captured = CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let _ = tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(captured.clone()),
+            );
+            captured
+        })
+        .clone();
     let em = start_fresh().await;
     let app = em.app();
     let org_key = em.org_key();
@@ -566,7 +577,9 @@ async fn tracing_reports_each_attempt_without_secrets() {
     assert!(attempt(1, 503), "{events:#?}");
     assert!(attempt(2, 200), "{events:#?}");
     assert!(
-        events.iter().any(|e| e.contains("wait_ms=")),
+        events
+            .iter()
+            .any(|e| e.contains("wait_ms=") && e.contains(&path)),
         "the retry is reported: {events:#?}"
     );
     let all = events.join("\n");
