@@ -75,4 +75,12 @@ fn refreshing_192_keys_over_12_apps_costs_at_most_24_list_calls() {
     eprintln!("refresh of 192 keys over 12 apps: {lists} list calls");
     assert!(lists <= 24, "{lists} list calls for 12 apps");
     assert!(lists >= 12, "every app was read ({lists})");
+
+    // `apply -refresh-only` reads every key the same way.
+    emu.emulator.reset_counters();
+    ws.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    let lists = emu.emulator.request_count(Route::ListKeys);
+    eprintln!("apply -refresh-only of 192 keys over 12 apps: {lists} list calls");
+    assert!(lists <= 24, "{lists} list calls for 12 apps");
+    assert!(lists >= 12, "every app was read ({lists})");
 }
