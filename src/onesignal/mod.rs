@@ -103,14 +103,20 @@ enum Step {
 impl Client {
     /// Builds a client. Fails only on an unusable base URL or a key that cannot be a header value.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let shown = without_credentials(&config.base_url);
         let base_url = Url::parse(config.base_url.trim()).map_err(|e| Error::InvalidConfig {
-            detail: format!("api_url {:?} is not a URL: {e}", config.base_url),
+            detail: format!("api_url {shown:?} is not a URL: {e}"),
         })?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
             return Err(Error::InvalidConfig {
+                detail: format!("api_url {shown:?} must be an http:// or https:// URL"),
+            });
+        }
+        if !base_url.username().is_empty() || base_url.password().is_some() {
+            return Err(Error::InvalidConfig {
                 detail: format!(
-                    "api_url {:?} must be an http:// or https:// URL",
-                    config.base_url
+                    "api_url {shown:?} must not carry credentials; the organization API key is sent \
+                     in the Authorization header"
                 ),
             });
         }
@@ -223,16 +229,29 @@ impl Client {
 
     /// `POST /apps/{app_id}/auth/tokens/{token_id}/rotate`: a new secret for the same key. Retrying
     /// is safe: each rotation kills the previous secret, so the last answer's secret is the live one.
+    ///
+    /// A success whose secret cannot be read still rotated the key (its previous secret is dead),
+    /// so it is rotated again, up to `max_retries` times, rather than left with no known secret.
     pub async fn rotate_key(&self, app_id: &str, token_id: &str) -> Result<Secret, Error> {
-        let answer = self
-            .execute(
-                Method::POST,
-                &["apps", app_id, "auth", "tokens", token_id, "rotate"],
-                None,
-                Idempotency::Safe,
-            )
-            .await?;
-        models::parse_rotated(&answer.body).map_err(|detail| invalid(&answer, detail))
+        let mut unreadable = 0;
+        loop {
+            let answer = self
+                .execute(
+                    Method::POST,
+                    &["apps", app_id, "auth", "tokens", token_id, "rotate"],
+                    None,
+                    Idempotency::Safe,
+                )
+                .await?;
+            match models::parse_rotated(&answer.body) {
+                Ok(secret) => return Ok(secret),
+                Err(_) if unreadable < self.inner.max_retries => {
+                    unreadable += 1;
+                    tracing::warn!(token_id, "rotate answer unreadable; rotating again");
+                }
+                Err(detail) => return Err(invalid(&answer, detail)),
+            }
+        }
     }
 
     /// `DELETE /apps/{app_id}/auth/tokens/{token_id}`. A key already gone is `Err(Error::NotFound)`:
@@ -360,7 +379,7 @@ impl Client {
         Step::Retry(
             retry_after
                 .filter(|_| matches!(status, 429 | 503))
-                .unwrap_or_else(|| retry::backoff(attempts)),
+                .map_or_else(|| retry::backoff(attempts), retry::after_retry_after),
         )
     }
 
@@ -438,6 +457,19 @@ fn scrub(messages: &mut [String], key: &Secret) {
     }
 }
 
+/// A URL as it may be shown: whatever stands between the scheme and an `@` (user and password,
+/// perhaps a key pasted there) becomes `***`.
+fn without_credentials(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    match url[after_scheme..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..after_scheme], &url[after_scheme + at..]),
+        None => url.to_owned(),
+    }
+}
+
 /// The JSON body of a create or update. A `KeySpec` is strings and a list of strings, which
 /// always serialise; the error path exists so that user data never meets an `expect`.
 fn json_body(spec: &KeySpec) -> Result<Vec<u8>, Error> {
@@ -504,6 +536,24 @@ mod tests {
         );
         let c = client("http://127.0.0.1:9/prefix/").unwrap();
         assert_eq!(c.url(&["apps"]).as_str(), "http://127.0.0.1:9/prefix/apps");
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(
+            without_credentials("https://u:p@h/x@y"),
+            "https://***@h/x@y"
+        );
+        assert_eq!(without_credentials("ftp://os_v2_org_k@x"), "ftp://***@x");
+        assert_eq!(
+            without_credentials("http://127.0.0.1:1/a"),
+            "http://127.0.0.1:1/a"
+        );
+        assert_eq!(without_credentials("not a url"), "not a url");
+        assert!(matches!(
+            client("https://os_v2_org_k@api.onesignal.com"),
+            Err(Error::InvalidConfig { detail }) if !detail.contains("os_v2_org_k")
+        ));
     }
 
     #[test]

@@ -51,6 +51,14 @@ pub(crate) fn backoff(retry: u32) -> Duration {
     half + Duration::from_millis(jitter)
 }
 
+/// The wait after a `Retry-After` of `after`: never shorter, plus up to a quarter of it (at most
+/// one second) at random, so that the ten resources Terraform applies at once, all told "1", do not
+/// come back in the same millisecond.
+pub(crate) fn after_retry_after(after: Duration) -> Duration {
+    let spread = (after / 4).min(Duration::from_secs(1));
+    after + Duration::from_millis(rand::rng().random_range(0..=spread.as_millis() as u64))
+}
+
 /// Parses `Retry-After` as whole seconds (the form OneSignal documents); an HTTP date or garbage
 /// yields `None`, and the caller falls back to the backoff.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
@@ -78,6 +86,19 @@ mod tests {
             let huge = backoff(40);
             assert!(huge >= MAX_DELAY / 2 && huge <= MAX_DELAY, "{huge:?}");
         }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_with_a_bounded_spread() {
+        let waits: Vec<Duration> = (0..200)
+            .map(|_| after_retry_after(Duration::from_secs(1)))
+            .collect();
+        assert!(waits.iter().all(|w| *w >= Duration::from_secs(1)));
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(1250)));
+        assert!(waits.iter().any(|w| *w != waits[0]), "no spread at all");
+        let long = after_retry_after(Duration::from_secs(60));
+        assert!(long >= Duration::from_secs(60) && long <= Duration::from_secs(61));
+        assert_eq!(after_retry_after(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! Every write to an app (create, update, rotate, delete) invalidates that app's snapshot, whatever
 //! its outcome, so a read after a write always asks OneSignal again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,12 +25,33 @@ pub struct Api {
     apps: Arc<Mutex<HashMap<String, Arc<AppKeys>>>>,
 }
 
+/// What this process has seen of an app's keys: every `token_id` in the app's lists so far. Taken
+/// before a create, it names keys that the create cannot have made.
+#[derive(Default, Clone)]
+pub struct KnownKeys {
+    /// Whether any list of the app was taken (an empty `token_ids` then means "no keys").
+    pub listed: bool,
+    /// The keys seen so far.
+    pub token_ids: HashSet<String>,
+}
+
 /// One app's snapshot. `generation` moves on with every write; a snapshot taken under an older
 /// generation is never served, even if its list request finished after the write.
 #[derive(Default)]
 struct AppKeys {
     generation: AtomicU64,
     snapshot: tokio::sync::Mutex<Option<Snapshot>>,
+    seen: Mutex<KnownKeys>,
+    /// Keys this process created or adopted: no lost create's recovery may adopt them.
+    claimed: Mutex<HashSet<String>>,
+    /// One lock per key name: creates of the same name in one app take turns.
+    creating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 struct Snapshot {
@@ -49,10 +70,7 @@ impl Api {
     }
 
     fn app(&self, app_id: &str) -> Arc<AppKeys> {
-        let mut apps = self
-            .apps
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut apps = locked(&self.apps);
         apps.entry(app_id.to_owned()).or_default().clone()
     }
 
@@ -73,6 +91,12 @@ impl Api {
             return Ok(s.keys.clone());
         }
         let keys = Arc::new(self.client.list_keys(app_id).await?);
+        {
+            let mut seen = locked(&app.seen);
+            seen.listed = true;
+            seen.token_ids
+                .extend(keys.iter().map(|k| k.token_id.clone()));
+        }
         *snapshot = Some(Snapshot {
             generation,
             taken: Instant::now(),
@@ -86,10 +110,45 @@ impl Api {
         self.client.list_apps().await
     }
 
-    /// Creates a key.
+    /// What this process has seen of the app's keys so far (see [`KnownKeys`]).
+    pub fn known_keys(&self, app_id: &str) -> KnownKeys {
+        locked(&self.app(app_id).seen).clone()
+    }
+
+    /// Waits until no other create of a key named `name` in the app runs in this process; the
+    /// guard holds that until it is dropped. Creates of different names do not wait.
+    pub async fn creating(&self, app_id: &str, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = locked(&self.app(app_id).creating)
+            .entry(name.to_owned())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+
+    /// Claims the first of `candidates` that no create of this process has made or adopted, so
+    /// that two recoveries running at once never adopt the same key.
+    pub fn claim_first<'a>(
+        &self,
+        app_id: &str,
+        candidates: impl IntoIterator<Item = &'a ApiKey>,
+    ) -> Option<&'a ApiKey> {
+        let app = self.app(app_id);
+        let mut claimed = locked(&app.claimed);
+        let first = candidates
+            .into_iter()
+            .find(|k| !claimed.contains(&k.token_id))?;
+        claimed.insert(first.token_id.clone());
+        Some(first)
+    }
+
+    /// Creates a key; the new key is claimed by this process.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         let result = self.client.create_key(app_id, spec).await;
-        self.invalidate(app_id);
+        let app = self.app(app_id);
+        if let Ok(created) = &result {
+            locked(&app.claimed).insert(created.token_id.clone());
+        }
+        app.generation.fetch_add(1, Ordering::SeqCst);
         result
     }
 

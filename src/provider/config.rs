@@ -95,6 +95,14 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, Diagnostics> {
     let mut diags = validate(config);
+    for name in ["organization_api_key", "api_url", "max_retries"] {
+        if config.get_attr(name).is_unknown() {
+            diags.push(unknown_setting(name).at(AttributePath::attribute(name)));
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
     let key = config
         .get_attr("organization_api_key")
         .as_str()
@@ -169,6 +177,20 @@ fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Terraform configures a provider before planning; a setting that depends on a resource not yet
+/// created is unknown then. The environment is not a silent stand-in for it.
+fn unknown_setting(name: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("Unknown value for the provider's {name}"),
+        format!(
+            "`{name}` in the provider \"onesignal\" block depends on a value that is known only \
+             after apply, so the provider cannot be configured for this plan. Set it from a \
+             variable or a value known at plan time, or first apply what it depends on \
+             (`terraform apply -target=...`)."
+        ),
+    )
 }
 
 fn missing_key() -> Diagnostic {
@@ -312,6 +334,26 @@ mod tests {
         let d = diags.iter().next().unwrap();
         assert!(d.detail.contains("organization_api_key"));
         assert!(d.detail.contains(ENV_ORGANIZATION_API_KEY));
+    }
+
+    #[test]
+    fn unknown_settings_are_errors_not_replaced_by_the_environment() {
+        let env = |name: &str| match name {
+            ENV_ORGANIZATION_API_KEY => Some("os_v2_org_env".to_owned()),
+            ENV_API_URL => Some("http://127.0.0.1:9/".to_owned()),
+            _ => None,
+        };
+        let diags = resolve(
+            &config(Value::unknown(), Value::unknown(), Value::unknown()),
+            env,
+        )
+        .unwrap_err();
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["organization_api_key", "api_url", "max_retries"]);
+        assert!(diags.iter().all(|d| !d.detail.contains("os_v2_org_env")));
     }
 
     #[test]

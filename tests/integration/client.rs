@@ -10,7 +10,9 @@ use terraform_provider_onesignal::onesignal::{
 use terraform_provider_onesignal::secret::Secret;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{app_key_status, assert_no_secret, eventually, serve_once, spec, start_fresh};
+use crate::support::{
+    app_key_status, assert_no_secret, eventually, serve_in_turn, serve_once, spec, start_fresh,
+};
 
 #[tokio::test]
 async fn every_operation_round_trips() {
@@ -411,6 +413,36 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
     }
     errors.push(client.create_key(&app, &spec("17th")).await.unwrap_err());
     errors.push(Error::Cancelled);
+    // A connection refused (a port nobody listens on), an answer that quotes the organization
+    // key back, and a configuration the client refuses.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let with_url = |base_url: String| ClientConfig {
+        base_url,
+        organization_api_key: Secret::new(org_key.clone()),
+        max_retries: 0,
+        user_agent: "t".into(),
+        cancel: CancellationToken::new(),
+    };
+    errors.push(
+        Client::new(with_url(dead_url))
+            .unwrap()
+            .list_apps()
+            .await
+            .unwrap_err(),
+    );
+    let echo: &'static str =
+        Box::leak(format!("<html>{org_key} {}</html>", rotated.expose()).into_boxed_str());
+    let (echo_url, _server) = serve_once(200, echo).await;
+    errors.push(
+        Client::new(with_url(echo_url))
+            .unwrap()
+            .list_apps()
+            .await
+            .unwrap_err(),
+    );
+    errors.push(Client::new(with_url(format!("ftp://{org_key}@x"))).unwrap_err());
 
     let config = ClientConfig {
         base_url: em.url.clone(),
@@ -454,7 +486,10 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
             "Server",
             "RateLimited",
             "KeyLimitReached",
-            "Cancelled"
+            "Cancelled",
+            "Transport",
+            "InvalidResponse",
+            "InvalidConfig"
         ]
     );
     for text in formatted {
@@ -657,6 +692,29 @@ async fn garbled_success_answers() {
         matches!(&e, Error::InvalidResponse { status: 200, .. }),
         "{e:?}"
     );
+    // A rotate answered 200 without a readable secret did rotate: it is rotated again.
+    let secret = format!("os_v2_app_{}", "a".repeat(103));
+    let good: &'static str =
+        Box::leak(format!(r#"{{"formatted_token":"{secret}"}}"#).into_boxed_str());
+    let (url, server) = serve_in_turn(vec![(200, "{}"), (200, good)]).await;
+    let rotated = client(url).rotate_key("app", "t").await.unwrap();
+    assert_eq!(rotated.expose(), secret);
+    let heads = server.await.unwrap();
+    assert!(
+        heads
+            .iter()
+            .all(|h| h.starts_with("post /apps/app/auth/tokens/t/rotate")),
+        "{heads:?}"
+    );
+    // ... but not forever: after max_retries more unreadable answers it is an error.
+    let (url, server) = serve_in_turn(vec![(200, "{}"); 4]).await;
+    let e = client(url).rotate_key("app", "t").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { status: 200, .. }),
+        "{e:?}"
+    );
+    assert_eq!(server.await.unwrap().len(), 4);
+
     // A create answered 200 without a readable secret: the key exists, its secret is lost.
     let (url, _server) = serve_once(200, r#"{"token_id":"t"}"#).await;
     let e = client(url).create_key("app", &spec("x")).await.unwrap_err();

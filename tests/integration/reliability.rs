@@ -159,6 +159,73 @@ fn lost_create_answers_leave_no_orphan_and_working_tokens() {
 }
 
 #[test]
+fn lost_creates_of_keys_with_one_name_each_adopt_their_own_key() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    // Six keys of one name: a recovery that matched by name alone would adopt a neighbour's key
+    // (killing its secret) and leave its own orphaned.
+    ws.write_config(&config_with(&format!(
+        "{}\nresource \"onesignal_app_api_key\" \"k\" {{\n  count = 6\n  app_id = \"{app}\"\n  name = \"svc\"\n}}\n",
+        emu.provider_block()
+    )));
+    emu.emulator
+        .inject(Fault::drop_after_act(Some(Route::CreateKey), u32::MAX).every(2));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    emu.emulator.clear_faults();
+    assert_eq!(emu.emulator.request_count(Route::CreateKey), 6);
+
+    let keys = state_keys(&ws);
+    assert_eq!(keys.len(), 6);
+    let distinct: BTreeSet<&str> = keys.iter().map(|k| k.token_id.as_str()).collect();
+    assert_eq!(distinct.len(), 6, "each resource has its own key");
+    assert_state_is_the_truth(&emu, std::slice::from_ref(&app), &keys);
+}
+
+#[test]
+fn an_adopted_key_whose_rotation_fails_is_tracked_and_replaced() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    ws.write_config(&config_with(&format!(
+        "{}\n{}",
+        emu.provider_block(),
+        key_block("k", &app, "svc", "")
+    )));
+    emu.emulator
+        .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
+    emu.emulator
+        .inject(Fault::status(Some(Route::RotateKey), 1, 500));
+    let failed = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&failed.stdout),
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(!failed.status.success(), "{output}");
+    assert!(output.contains("tainted"), "{output}");
+    let on_server = emu.emulator.keys(&app).unwrap();
+    assert_eq!(on_server.len(), 1, "one key made");
+    let adopted = &on_server[0].token_id;
+    assert!(output.contains(adopted.as_str()), "names the key: {output}");
+
+    // Terraform tracks it (tainted, no secret); the next apply replaces it.
+    let show: serde_json::Value = serde_json::from_str(&ws.ok(&["show", "-json"])).unwrap();
+    let tracked = &show["values"]["root_module"]["resources"][0];
+    assert_eq!(
+        tracked["values"]["token_id"].as_str(),
+        Some(adopted.as_str())
+    );
+    assert!(tracked["values"]["token"].is_null());
+    assert_eq!(tracked["tainted"], true, "{tracked}");
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let keys = state_keys(&ws);
+    assert_eq!(keys.len(), 1);
+    assert_ne!(&keys[0].token_id, adopted, "the tainted key was replaced");
+    assert_state_is_the_truth(&emu, std::slice::from_ref(&app), &keys);
+}
+
+#[test]
 fn lost_rotate_answers_are_retried_and_the_new_tokens_work() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();

@@ -149,24 +149,35 @@ pub async fn eventually(mut condition: impl FnMut() -> bool) {
 /// A one-request HTTP server on 127.0.0.1:0 that answers `status` with the JSON `body`, for
 /// answers the emulator never gives. The task returns the request head, lower-cased.
 pub async fn serve_once(status: u16, body: &'static str) -> (String, JoinHandle<String>) {
+    let (url, server) = serve_in_turn(vec![(status, body)]).await;
+    let server = tokio::spawn(async move { server.await.unwrap().remove(0) });
+    (url, server)
+}
+
+/// Like [`serve_once`], one connection per answer, in turn; the task returns the request heads.
+pub async fn serve_in_turn(answers: Vec<(u16, &'static str)>) -> (String, JoinHandle<Vec<String>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = socket.read(&mut buf).await.unwrap();
-            assert!(n > 0, "the client closed before sending a request head");
-            head.extend_from_slice(&buf[..n]);
+        let mut heads = Vec::new();
+        for (status, body) in answers {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed before sending a request head");
+                head.extend_from_slice(&buf[..n]);
+            }
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(answer.as_bytes()).await.unwrap();
+            heads.push(String::from_utf8_lossy(&head).to_ascii_lowercase());
         }
-        let answer = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        socket.write_all(answer.as_bytes()).await.unwrap();
-        String::from_utf8_lossy(&head).to_ascii_lowercase()
+        heads
     });
     (url, server)
 }

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::onesignal::{ApiKey, CreatedKey, Error, KeySpec};
-use crate::provider::api::Api;
+use crate::provider::api::{Api, KnownKeys};
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
 use super::diagnostics;
@@ -25,12 +25,26 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     let spec = state.key_spec();
     let mut diags = Diagnostics::new();
 
+    state.set_str(MODE, Some(spec.ip_allowlist_mode.as_str()));
+    state.set(CREATED_AT, Value::Null);
+    state.set(UPDATED_AT, Value::Null);
     let created = match create_without_orphans(client, &app_id, &spec).await {
         Ok(created) => created,
-        Err(error) => {
+        Err(CreateFailure::Failed(error)) => {
             let action = format!("creating the key {:?} in app {app_id}", spec.name);
             diags.push(diagnostics::client_error(&action, &app_id, &error));
             return (Value::Null, diags);
+        }
+        Err(CreateFailure::AdoptedWithoutSecret { token_id, error }) => {
+            // Tracked, so not orphaned: Terraform saves a state returned with an error as
+            // tainted, and the next apply replaces the key.
+            state.set_str(ID, Some(&format!("{app_id}/{token_id}")));
+            state.set_str(TOKEN_ID, Some(&token_id));
+            state.set(TOKEN, Value::Null);
+            diags.push(diagnostics::adopted_without_secret(
+                &app_id, &token_id, &error,
+            ));
+            return (state.into_value(), diags);
         }
     };
 
@@ -38,9 +52,6 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     state.set_str(ID, Some(&format!("{app_id}/{}", created.token_id)));
     state.set_str(TOKEN_ID, Some(&created.token_id));
     state.set_str(TOKEN, Some(created.token.expose()));
-    state.set_str(MODE, Some(spec.ip_allowlist_mode.as_str()));
-    state.set(CREATED_AT, Value::Null);
-    state.set(UPDATED_AT, Value::Null);
     match find_key(client, &app_id, &created.token_id).await {
         Ok(Some(key)) => {
             state.set_str(CREATED_AT, key.created_at.as_deref());
@@ -55,58 +66,108 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     (state.into_value(), diags)
 }
 
+/// How many creates one resource sends at most while their answers keep getting lost.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// Why a create did not yield a key and its secret.
+enum CreateFailure {
+    /// No key of this resource is known to exist (the error says whether one may).
+    Failed(Error),
+    /// The lost create made `token_id`, but rotating its unseen secret failed.
+    AdoptedWithoutSecret { token_id: String, error: Error },
+}
+
 /// Sends the create; when its answer was lost, adopts the key it made (rotating it) or sends it
 /// once more. See the module documentation of the resource.
 async fn create_without_orphans(
     client: &Api,
     app_id: &str,
     spec: &KeySpec,
-) -> Result<CreatedKey, Error> {
-    let started = OffsetDateTime::now_utc();
-    let first = client.create_key(app_id, spec).await;
-    let Err(Error::Ambiguous { .. }) = first else {
-        return first;
-    };
-    tracing::warn!(
-        app_id,
-        "create answer lost; looking for the key it may have made"
-    );
-    // If the recovery itself fails (or Terraform stops it), a key may exist that nobody tracks:
-    // say so rather than report only the recovery's own error.
-    let unresolved = |error: Error| Error::Ambiguous {
-        detail: format!("looking for the key it may have made failed: {error}"),
-    };
-    let keys = client.list_keys(app_id).await.map_err(unresolved)?;
-    if let Some(adopted) = made_during(&keys, &spec.name, started) {
+) -> Result<CreatedKey, CreateFailure> {
+    // No other create of this name in this app runs meanwhile, so a key of this name that
+    // appears during the attempt is this attempt's, not a neighbour's whose answer is on its way.
+    let _creating = client.creating(app_id, &spec.name).await;
+    let mut lost = Vec::new();
+    while lost.len() < CREATE_ATTEMPTS {
+        let before = client.known_keys(app_id);
+        let started = OffsetDateTime::now_utc();
+        match client.create_key(app_id, spec).await {
+            Err(Error::Ambiguous { detail }) => lost.push(detail),
+            other => return other.map_err(CreateFailure::Failed),
+        }
+        tracing::warn!(
+            app_id,
+            "create answer lost; looking for the key it may have made"
+        );
+        let keys = client.list_keys(app_id).await.map_err(|error| {
+            // The key may exist, and nobody tracks it: say so, not only why the list failed.
+            CreateFailure::Failed(Error::Ambiguous {
+                detail: format!("looking for the key it may have made failed: {error}"),
+            })
+        })?;
+        let Some(adopted) =
+            client.claim_first(app_id, made_during(&keys, &spec.name, &before, started))
+        else {
+            continue;
+        };
         tracing::info!(app_id, token_id = %adopted.token_id, "adopting the key the lost create made, rotating its secret");
-        let token = client
-            .rotate_key(app_id, &adopted.token_id)
-            .await
-            .map_err(|error| Error::Ambiguous {
-                detail: format!(
-                    "it made the key {}, but rotating that key's unseen secret failed: {error}",
-                    adopted.token_id
-                ),
-            })?;
-        return Ok(CreatedKey {
-            token_id: adopted.token_id.clone(),
-            token,
-        });
+        return match client.rotate_key(app_id, &adopted.token_id).await {
+            Ok(token) => Ok(CreatedKey {
+                token_id: adopted.token_id.clone(),
+                token,
+            }),
+            Err(error) => Err(CreateFailure::AdoptedWithoutSecret {
+                token_id: adopted.token_id.clone(),
+                error,
+            }),
+        };
     }
-    client.create_key(app_id, spec).await
+    Err(CreateFailure::Failed(Error::Ambiguous {
+        detail: format!(
+            "{} creates in a row got no answer, and no key of this name appeared ({})",
+            lost.len(),
+            lost.join("; ")
+        ),
+    }))
 }
 
-/// The newest key named `name` whose creation time is not before `started` (less clock skew).
-fn made_during<'a>(keys: &'a [ApiKey], name: &str, started: OffsetDateTime) -> Option<&'a ApiKey> {
+/// The keys named `name` that the create started at `started` may have made, newest first: not
+/// among the keys seen `before` it, and created no earlier than its start (less clock skew). A
+/// key whose `created_at` cannot be read qualifies only when a list from before the attempt
+/// shows it is new; without evidence a key is never adopted, since rotating it would kill a
+/// secret someone else may use.
+fn made_during<'a>(
+    keys: &'a [ApiKey],
+    name: &str,
+    before: &KnownKeys,
+    started: OffsetDateTime,
+) -> Vec<&'a ApiKey> {
     let earliest = started - CLOCK_SKEW;
-    keys.iter()
-        .filter(|k| k.name == name)
-        .filter_map(|k| {
-            let created = OffsetDateTime::parse(k.created_at.as_deref()?, &Rfc3339).ok()?;
-            (created >= earliest).then_some((created, k))
+    let mut candidates: Vec<(Option<OffsetDateTime>, &ApiKey)> = keys
+        .iter()
+        .filter(|k| k.name == name && !before.token_ids.contains(&k.token_id))
+        .map(|k| (k.created_at.as_deref().and_then(parse_instant), k))
+        .filter(|(created, _)| match created {
+            Some(created) => *created >= earliest,
+            None => before.listed,
         })
-        .max_by_key(|(created, _)| *created)
-        .map(|(_, k)| k)
+        .collect();
+    candidates.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
+    candidates.into_iter().map(|(_, k)| k).collect()
+}
+
+/// An ISO-8601 timestamp as OneSignal may write it: RFC 3339, or without an offset (UTC), with a
+/// space or a `T` between date and time.
+fn parse_instant(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .ok()
+        .or_else(|| {
+            PrimitiveDateTime::parse(&text.replacen(' ', "T", 1), &Iso8601::DEFAULT)
+                .ok()
+                .map(PrimitiveDateTime::assume_utc)
+        })
 }
 
 /// Sends a PATCH when name, mode or allowlist changed, then rotates when the trigger says so.
@@ -212,18 +273,54 @@ mod tests {
         }
     }
 
+    fn known(listed: bool, token_ids: &[&str]) -> KnownKeys {
+        KnownKeys {
+            listed,
+            token_ids: token_ids.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
+
+    fn ids(keys: Vec<&ApiKey>) -> Vec<&str> {
+        keys.into_iter().map(|k| k.token_id.as_str()).collect()
+    }
+
     #[test]
-    fn adoption_picks_the_newest_key_of_that_name_made_during_the_attempt() {
+    fn adoption_candidates_are_new_keys_of_that_name_newest_first() {
         let started = time::macros::datetime!(2026-11-26 12:00:00 UTC);
         let keys = [
             key("old", "svc", Some("2026-11-26T11:00:00Z")),
             key("other", "other", Some("2026-11-26T12:00:05Z")),
             key("skewed", "svc", Some("2026-11-26T11:59:30Z")),
-            key("new", "svc", Some("2026-11-26T12:00:02Z")),
+            key("new", "svc", Some("2026-11-26 12:00:02")),
+            key("seen", "svc", Some("2026-11-26T12:00:09Z")),
             key("undated", "svc", None),
         ];
-        assert_eq!(made_during(&keys, "svc", started).unwrap().token_id, "new");
-        assert!(made_during(&keys[..1], "svc", started).is_none());
-        assert!(made_during(&keys, "nope", started).is_none());
+        let nothing_listed = known(false, &[]);
+        assert_eq!(
+            ids(made_during(&keys, "svc", &nothing_listed, started)),
+            ["seen", "new", "skewed"]
+        );
+        // A list from before the attempt rules out what it showed, and vouches for undated keys.
+        let listed = known(true, &["old", "seen"]);
+        assert_eq!(
+            ids(made_during(&keys, "svc", &listed, started)),
+            ["new", "skewed", "undated"]
+        );
+        assert!(made_during(&keys, "nope", &listed, started).is_empty());
+    }
+
+    #[test]
+    fn timestamps_parse_in_iso_8601_spellings() {
+        let at = time::macros::datetime!(2026-11-26 12:00:02 UTC);
+        for text in [
+            "2026-11-26T12:00:02Z",
+            "2026-11-26T12:00:02.000Z",
+            "2026-11-26T13:00:02+01:00",
+            "2026-11-26 12:00:02",
+            "2026-11-26T12:00:02",
+        ] {
+            assert_eq!(parse_instant(text), Some(at), "{text}");
+        }
+        assert_eq!(parse_instant("yesterday"), None);
     }
 }

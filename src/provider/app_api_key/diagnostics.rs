@@ -127,6 +127,18 @@ fn rotation_surely_refused(error: &Error) -> bool {
     }
 }
 
+/// A lost create made a key, which the provider adopted, but rotating the secret nobody saw failed.
+pub fn adopted_without_secret(app_id: &str, token_id: &str, error: &Error) -> Diagnostic {
+    let mut diagnostic = client_error("rotating the key a lost create made", app_id, error);
+    diagnostic.detail = format!(
+        "OneSignal's answer to the create was lost, but the key was made: {app_id}/{token_id}. \
+         Its secret was never seen, and rotating it to get one failed. The key is in Terraform's \
+         state without a secret, marked tainted: the next apply replaces it with a new key.\n\n{}",
+        diagnostic.detail
+    );
+    diagnostic
+}
+
 /// Returned after import: the secret cannot be read back.
 pub fn imported_without_secret() -> Diagnostic {
     Diagnostic::warning(
