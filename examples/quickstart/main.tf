@@ -22,8 +22,8 @@ resource "onesignal_app_api_key" "backend" {
   rotation_trigger = "1"
 }
 
-output "key_id" {
-  value = onesignal_app_api_key.backend.id
+output "token_id" {
+  value = onesignal_app_api_key.backend.token_id
 }
 
 output "ip_allowlist_mode" {
