@@ -60,20 +60,28 @@ pub fn init() {
 /// Makes a panic print `panic: …` (and where), the form Terraform's crash report expects.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
-            (*s).to_owned()
-        } else if let Some(s) = info.payload().downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "unknown panic payload".to_owned()
-        };
         let location = info
             .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+            .map(|l| format!("{}:{}", l.file(), l.line()));
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "panic: {message}\n\n\tat {location}");
+        let _ = stderr.write_all(panic_report(info.payload(), location.as_deref()).as_bytes());
     }));
+}
+
+/// What the panic hook prints: Terraform recognises a plugin crash by the `panic: ` prefix. No
+/// backtrace, whatever `RUST_BACKTRACE` says: its frames help nobody reading Terraform's output.
+fn panic_report(payload: &(dyn std::any::Any + Send), location: Option<&str>) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
+        *s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "unknown panic payload"
+    };
+    format!(
+        "panic: {message}\n\n\tat {}\n",
+        location.unwrap_or("an unknown location")
+    )
 }
 
 /// A `tracing` layer that writes each event as one hclog JSON line on stderr.
@@ -192,6 +200,19 @@ impl Visit for FieldCollector {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn panic_report_has_terraforms_prefix_and_no_backtrace() {
+        let text: &(dyn std::any::Any + Send) = &"boom";
+        assert_eq!(
+            super::panic_report(text, Some("src/x.rs:3")),
+            "panic: boom\n\n\tat src/x.rs:3\n"
+        );
+        let owned: &(dyn std::any::Any + Send) = &String::from("owned");
+        assert!(super::panic_report(owned, None).starts_with("panic: owned\n"));
+        let other: &(dyn std::any::Any + Send) = &42u8;
+        assert!(super::panic_report(other, None).starts_with("panic: unknown panic payload"));
+    }
+
     use super::*;
     use std::sync::{Arc, Mutex};
 

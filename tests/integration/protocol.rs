@@ -499,3 +499,49 @@ async fn stop_provider_ends_a_retry_after_wait_at_once() {
         "no key was made"
     );
 }
+
+#[tokio::test]
+async fn health_service_and_messages_beyond_grpcs_default_limit() {
+    let plugin = Plugin::start();
+    // go-plugin's client asks the health service for "plugin".
+    let mut health = tonic_health::pb::health_client::HealthClient::new(plugin.channel().await);
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    // A configuration of 8 MiB, twice gRPC's default 4 MiB limit, is read and answered.
+    let mut client = plugin.provider_client().await;
+    let huge_name = "n".repeat(8 * 1024 * 1024);
+    let config = object(&[
+        ("id", Value::Null),
+        ("app_id", s("2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f")),
+        ("name", s(&huge_name)),
+        ("ip_allowlist_mode", Value::Null),
+        ("ip_allowlist", Value::Null),
+        ("rotation_trigger", Value::Null),
+        ("token", Value::Null),
+        ("token_id", Value::Null),
+        ("created_at", Value::Null),
+        ("updated_at", Value::Null),
+    ]);
+    let response = client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "onesignal_app_api_key".into(),
+            config: dynamic(&config, &resource_type()),
+            client_capabilities: None,
+        })
+        .await
+        .expect("an 8 MiB request is within the provider's limit")
+        .into_inner();
+    let paths: Vec<String> = response.diagnostics.iter().map(path_of).collect();
+    assert_eq!(paths, ["name"], "the 8 MiB name is too long, and said so");
+}

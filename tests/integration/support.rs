@@ -12,6 +12,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// Writes `text` to the test process's stderr past libtest's capture, so that a reason for a step
+/// not run shows in `make test`'s output even when the test passes.
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
 /// An emulator serving on a loopback port for the duration of a test.
 pub struct Running {
     /// `http://127.0.0.1:PORT`

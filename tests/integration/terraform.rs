@@ -30,8 +30,8 @@ pub fn terraform_binary() -> Option<PathBuf> {
             !in_ci,
             "CI=true but no terraform binary: set TF_ACC_TERRAFORM_PATH or put terraform on PATH"
         );
-        eprintln!(
-            "NOT RUN: no terraform binary (set TF_ACC_TERRAFORM_PATH or put terraform on PATH)"
+        crate::support::note(
+            "NOT RUN: no terraform binary (set TF_ACC_TERRAFORM_PATH or put terraform on PATH)",
         );
     }
     found
