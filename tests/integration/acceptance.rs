@@ -145,6 +145,81 @@ fn change_of<'a>(plan: &'a Json, address: &str) -> &'a Json {
         .unwrap_or_else(|| panic!("no change for {address} in {plan}"))
 }
 
+/// A trigger unknown at plan time (another key's `token_id`, known only once that key exists):
+/// with a prior trigger, `token` is planned unknown and the apply decides from the final value;
+/// with none, the value is only recorded. A known new trigger warns that the secret dies.
+#[test]
+fn unknown_rotation_trigger_is_decided_at_apply() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    let write =
+        |body: &str| ws.write_config(&config_with(&format!("{}\n{body}", emu.provider_block())));
+    let token_of = |state: &std::collections::BTreeMap<String, Json>, name: &str| {
+        state[&format!("onesignal_app_api_key.{name}")]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    write(&format!(
+        "{}\n{}",
+        key_block("rotating", &app, "rotating", "  rotation_trigger = \"1\""),
+        key_block("fresh", &app, "fresh", "")
+    ));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let before = resources(&ws);
+    let (old_rotating, old_fresh) = (token_of(&before, "rotating"), token_of(&before, "fresh"));
+
+    let from_source = "  rotation_trigger = onesignal_app_api_key.source.token_id";
+    write(&format!(
+        "{}\n{}\n{}",
+        key_block("rotating", &app, "rotating", from_source),
+        key_block("fresh", &app, "fresh", from_source),
+        key_block("source", &app, "source", "")
+    ));
+    let plan = saved_plan(&ws);
+    let rotating = change_of(&plan, "onesignal_app_api_key.rotating");
+    assert_eq!(rotating["actions"], json!(["update"]));
+    assert_eq!(rotating["after_unknown"]["rotation_trigger"], true);
+    assert_eq!(rotating["after_unknown"]["token"], true, "decided at apply");
+    let fresh = change_of(&plan, "onesignal_app_api_key.fresh");
+    assert_ne!(
+        fresh["after_unknown"]["token"], true,
+        "no prior trigger: nothing to rotate"
+    );
+    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    let after = resources(&ws);
+    let source_id = &after["onesignal_app_api_key.source"]["token_id"];
+    assert_eq!(
+        &after["onesignal_app_api_key.rotating"]["rotation_trigger"],
+        source_id
+    );
+    let new_rotating = token_of(&after, "rotating");
+    assert_ne!(new_rotating, old_rotating);
+    assert_eq!(emu.app_key_status(&app, &new_rotating), 200);
+    assert_eq!(emu.app_key_status(&app, &old_rotating), 403);
+    assert_eq!(token_of(&after, "fresh"), old_fresh);
+    assert_eq!(emu.app_key_status(&app, &old_fresh), 200);
+    assert_eq!(plan_exit_code(&ws), 0);
+
+    write(&format!(
+        "{}\n{}\n{}",
+        key_block(
+            "rotating",
+            &app,
+            "rotating",
+            "  rotation_trigger = \"next\""
+        ),
+        key_block("fresh", &app, "fresh", from_source),
+        key_block("source", &app, "source", "")
+    ));
+    let out = ws.ok(&["plan", "-no-color"]);
+    assert!(
+        out.contains("The API key will be rotated") && out.contains("stops working"),
+        "{out}"
+    );
+}
+
 /// The seven steps, one Terraform configuration after another.
 #[test]
 fn lifecycle_create_update_rotate_import_drift_destroy() {
@@ -363,6 +438,10 @@ fn lifecycle_create_update_rotate_import_drift_destroy() {
         &format!("{app}/{}", by_hand.token_id),
     ]);
     assert!(out.contains("Import successful"), "{out}");
+    assert!(
+        out.contains("Imported key has no secret in state") && out.contains("rotation_trigger"),
+        "the import explains that the secret cannot be read back and how to rotate: {out}"
+    );
     if !has_import_blocks {
         crate::support::note(
             "lifecycle: import blocks need Terraform 1.5; importing the bare token_id with the CLI",
@@ -502,14 +581,20 @@ fn import_block_with_generated_configuration() {
         .emulator
         .create_key(&app, &json!({"name": "made by hand", "ip_allowlist": ["198.51.100.7/32", "2001:db8::/32"], "ip_allowlist_mode": "explicit"}))
         .unwrap();
+    let bare = emu
+        .emulator
+        .create_key(&app, &json!({"name": "bare id"}))
+        .unwrap();
     ws.write_config(&config_with(&format!(
-        "{}\nimport {{\n  to = onesignal_app_api_key.adopted\n  id = \"{app}/{}\"\n}}\n",
+        "{}\nimport {{\n  to = onesignal_app_api_key.adopted\n  id = \"{app}/{}\"\n}}\nimport {{\n  to = onesignal_app_api_key.bare\n  id = \"{}\"\n}}\n",
         emu.provider_block(),
-        by_hand.token_id
+        by_hand.token_id,
+        bare.token_id
     )));
     ws.ok(&["plan", "-no-color", "-generate-config-out=generated.tf"]);
     let generated = std::fs::read_to_string(ws.dir.path().join("generated.tf")).unwrap();
     assert!(generated.contains("made by hand"), "{generated}");
+    assert!(generated.contains("bare id"), "{generated}");
     assert!(
         !generated.contains("token "),
         "no computed-only attribute in generated config:\n{generated}"
@@ -518,6 +603,8 @@ fn import_block_with_generated_configuration() {
     let state = resources(&ws)["onesignal_app_api_key.adopted"].clone();
     assert_eq!(state["token_id"], by_hand.token_id);
     assert_eq!(state["token"], Json::Null);
+    let state = resources(&ws)["onesignal_app_api_key.bare"].clone();
+    assert_eq!(state["id"], format!("{app}/{}", bare.token_id));
     assert_eq!(
         plan_exit_code(&ws),
         0,
