@@ -59,6 +59,16 @@ impl BackgroundEmulator {
         )
     }
 
+    /// A configuration of this emulator's provider block and one key, `onesignal_app_api_key.k`
+    /// named "svc" in the first app.
+    pub fn one_key_config(&self) -> String {
+        config_with(&format!(
+            "{}\n{}",
+            self.provider_block(),
+            key_block("k", &self.app(), "svc", "")
+        ))
+    }
+
     /// The status of `GET /apps/{app_id}` with an App API key, from 127.0.0.1.
     pub fn app_key_status(&self, app_id: &str, secret: &str) -> u16 {
         let url = format!("{}/apps/{app_id}", self.url);

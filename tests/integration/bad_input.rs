@@ -230,11 +230,7 @@ fn malformed_import_ids_name_both_accepted_forms() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "svc", "")
-    )));
+    ws.write_config(&emu.one_key_config());
     for id in [
         "not-a-uuid/token".to_owned(),
         format!("{app}/"),

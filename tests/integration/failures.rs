@@ -16,11 +16,7 @@ fn a_failed_read_back_keeps_the_key_and_its_secret() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "svc", "")
-    )));
+    ws.write_config(&emu.one_key_config());
     // The create succeeds; the list that reads it back fails (500 is not retried).
     emu.emulator
         .inject(Fault::status(Some(Route::ListKeys), 1, 500));
@@ -182,11 +178,7 @@ fn destroying_a_key_that_is_already_gone_succeeds() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "svc", "")
-    )));
+    ws.write_config(&emu.one_key_config());
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let token_id = resources(&ws)["onesignal_app_api_key.k"]["token_id"]
         .as_str()

@@ -187,11 +187,7 @@ fn an_adopted_key_whose_rotation_fails_is_tracked_and_replaced() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "svc", "")
-    )));
+    ws.write_config(&emu.one_key_config());
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
     emu.emulator
@@ -445,11 +441,7 @@ fn a_lost_create_whose_recovery_fails_tells_the_user_what_to_check() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "svc", "")
-    )));
+    ws.write_config(&emu.one_key_config());
     // The create acts but its answer is lost, and the list that would find the key is refused.
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
