@@ -37,5 +37,6 @@ with open(binary, "rb") as source, zipfile.ZipFile(archive, "w") as target:
     target.writestr(info, source.read())
 PY
 cp "$root/terraform-registry-manifest.json" "$out/${name}_${version}_manifest.json"
-(cd "$out" && sha256sum ./*.zip | sed 's# \./# #' > "${name}_${version}_SHA256SUMS")
+# Every zip of this version (one per platform packaged into $out), never another version's.
+(cd "$out" && sha256sum ./"${name}_${version}_"*.zip | sed 's# \./# #' > "${name}_${version}_SHA256SUMS")
 echo "dist: $out/$zip"
