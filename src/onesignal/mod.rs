@@ -232,6 +232,8 @@ impl Client {
     ///
     /// A success whose secret cannot be read still rotated the key (its previous secret is dead),
     /// so it is rotated again, up to `max_retries` times, rather than left with no known secret.
+    /// Each of those rotations has its own retry budget, so a server that keeps failing can see
+    /// up to (`max_retries` + 1)² rotate requests: each is harmless, and all are bounded.
     pub async fn rotate_key(&self, app_id: &str, token_id: &str) -> Result<Secret, Error> {
         let mut unreadable = 0;
         loop {
@@ -457,17 +459,18 @@ fn scrub(messages: &mut [String], key: &Secret) {
     }
 }
 
-/// A URL as it may be shown: whatever stands between the scheme and an `@` (user and password,
-/// perhaps a key pasted there) becomes `***`.
-fn without_credentials(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let authority_end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| after_scheme + i);
-    match url[after_scheme..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..after_scheme], &url[after_scheme + at..]),
-        None => url.to_owned(),
-    }
+/// A URL as it may be shown: everything up to its last `@` (user and password, perhaps a key
+/// pasted there), except the scheme, becomes `***`. A path with an `@` is cut too: better too
+/// much than a secret.
+pub fn without_credentials(url: &str) -> String {
+    let Some(at) = url.rfind('@') else {
+        return url.to_owned();
+    };
+    let scheme = match url.find("://") {
+        Some(i) if i + 3 <= at => &url[..i + 3],
+        _ => "",
+    };
+    format!("{scheme}***{}", &url[at..])
 }
 
 /// The JSON body of a create or update. A `KeySpec` is strings and a list of strings, which
@@ -540,11 +543,12 @@ mod tests {
 
     #[test]
     fn urls_are_shown_without_credentials() {
-        assert_eq!(
-            without_credentials("https://u:p@h/x@y"),
-            "https://***@h/x@y"
-        );
+        assert_eq!(without_credentials("https://u:p@h/x"), "https://***@h/x");
+        assert_eq!(without_credentials("https://u:pa/ss@h"), "https://***@h");
+        assert_eq!(without_credentials("https://h/x@y"), "https://***@y");
+        assert_eq!(without_credentials("os_v2_org_k@x://h"), "***@x://h");
         assert_eq!(without_credentials("ftp://os_v2_org_k@x"), "ftp://***@x");
+        assert_eq!(without_credentials("https://ü@é"), "https://***@é");
         assert_eq!(
             without_credentials("http://127.0.0.1:1/a"),
             "http://127.0.0.1:1/a"

@@ -148,7 +148,10 @@ fn max_retries(value: &Value) -> Option<u32> {
 
 /// Why a URL is not an acceptable `api_url`; `Ok` when it is.
 pub fn check_api_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    let parsed = reqwest::Url::parse(url);
+    // The messages quote the URL: never with credentials in it.
+    let url = &crate::onesignal::without_credentials(url);
+    let parsed = parsed.map_err(|e| format!("{url:?} is not a URL ({e})"))?;
     let host = parsed
         .host_str()
         .ok_or_else(|| format!("{url:?} has no host"))?;
@@ -277,6 +280,18 @@ mod tests {
             "not a url",
         ] {
             assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_url_problems_never_quote_credentials() {
+        for bad in [
+            "https://user:os_v2_org_secret@api.onesignal.com",
+            "http://os_v2_org_secret@example.com",
+            "https://os_v2_org_secret:pa/ss@h",
+        ] {
+            let problem = check_api_url(bad).unwrap_err();
+            assert!(!problem.contains("os_v2_org_secret"), "{problem}");
         }
     }
 

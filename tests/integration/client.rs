@@ -415,9 +415,10 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
     errors.push(Error::Cancelled);
     // A connection refused (a port nobody listens on), an answer that quotes the organization
     // key back, and a configuration the client refuses.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bound but never listening: the port stays ours, and connections to it are refused.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let dead_url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
     let with_url = |base_url: String| ClientConfig {
         base_url,
         organization_api_key: Secret::new(org_key.clone()),

@@ -183,6 +183,44 @@ fn lost_creates_of_keys_with_one_name_each_adopt_their_own_key() {
 }
 
 #[test]
+fn a_lost_create_never_adopts_a_key_that_was_there_before() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    // A key of the same name, made by hand a moment ago: inside the clock-skew window, so only
+    // knowing that it was there before the create keeps the recovery from rotating it.
+    let by_hand = emu
+        .emulator
+        .create_key(&app, &serde_json::json!({"name": "svc"}))
+        .unwrap();
+    ws.write_config(&emu.one_key_config());
+    // A gateway's 502: the create may have acted (here it did not), so the provider recovers.
+    emu.emulator
+        .inject(Fault::status(Some(Route::CreateKey), 1, 502));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(
+        emu.emulator.request_count(Route::RotateKey),
+        0,
+        "nothing adopted"
+    );
+    assert_eq!(
+        emu.emulator.request_count(Route::CreateKey),
+        2,
+        "created again"
+    );
+    assert_eq!(
+        emu.app_key_status(&app, &by_hand.secret),
+        200,
+        "the key made by hand keeps its secret"
+    );
+    let keys = state_keys(&ws);
+    assert_eq!(keys.len(), 1);
+    assert_ne!(keys[0].token_id, by_hand.token_id);
+    assert_eq!(emu.app_key_status(&app, &keys[0].token), 200);
+    assert_eq!(emu.emulator.keys(&app).unwrap().len(), 2);
+}
+
+#[test]
 fn an_adopted_key_whose_rotation_fails_is_tracked_and_replaced() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
@@ -442,11 +480,12 @@ fn a_lost_create_whose_recovery_fails_tells_the_user_what_to_check() {
     let emu = BackgroundEmulator::start();
     let app = emu.app();
     ws.write_config(&emu.one_key_config());
-    // The create acts but its answer is lost, and the list that would find the key is refused.
+    // The create acts but its answer is lost, and the lists are refused: the one before the
+    // create (which the provider does without) and the one that would find the key.
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
     emu.emulator
-        .inject(Fault::status(Some(Route::ListKeys), 1, 400));
+        .inject(Fault::status(Some(Route::ListKeys), 2, 400));
     let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -172,11 +172,27 @@ pub async fn serve_in_turn(answers: Vec<(u16, &'static str)>) -> (String, JoinHa
             let (mut socket, _) = listener.accept().await.unwrap();
             let mut head = Vec::new();
             let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let end = loop {
+                if let Some(i) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
                 let n = socket.read(&mut buf).await.unwrap();
                 assert!(n > 0, "the client closed before sending a request head");
                 head.extend_from_slice(&buf[..n]);
+            };
+            // Read the body too: closing with unread bytes would reset the connection, and the
+            // answer could be lost before the client reads it.
+            let text = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+            let length: usize = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            while head.len() < end + length {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed before sending the request body");
+                head.extend_from_slice(&buf[..n]);
             }
+            head.truncate(end);
             let answer = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()

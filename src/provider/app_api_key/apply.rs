@@ -28,7 +28,7 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     state.set_str(MODE, Some(spec.ip_allowlist_mode.as_str()));
     state.set(CREATED_AT, Value::Null);
     state.set(UPDATED_AT, Value::Null);
-    let created = match create_without_orphans(client, &app_id, &spec).await {
+    let created = match create_without_orphans(client, &app_id, &spec, &mut diags).await {
         Ok(created) => created,
         Err(CreateFailure::Failed(error)) => {
             let action = format!("creating the key {:?} in app {app_id}", spec.name);
@@ -66,8 +66,9 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     (state.into_value(), diags)
 }
 
-/// How many creates one resource sends at most while their answers keep getting lost.
-const CREATE_ATTEMPTS: usize = 3;
+/// How many creates one resource sends at most while their answers keep getting lost: the first,
+/// and one more when no key of the first turned up.
+const CREATE_ATTEMPTS: usize = 2;
 
 /// Why a create did not yield a key and its secret.
 enum CreateFailure {
@@ -83,17 +84,33 @@ async fn create_without_orphans(
     client: &Api,
     app_id: &str,
     spec: &KeySpec,
+    diags: &mut Diagnostics,
 ) -> Result<CreatedKey, CreateFailure> {
     // No other create of this name in this app runs meanwhile, so a key of this name that
     // appears during the attempt is this attempt's, not a neighbour's whose answer is on its way.
     let _creating = client.creating(app_id, &spec.name).await;
+    // What the app held before: none of it was made by this create. An apply does not refresh,
+    // so its process may not have listed the app yet: one list per app and process (shared by
+    // the app's other creates). If it fails, creation times alone decide.
+    if !client.known_keys(app_id).listed
+        && let Err(error) = client.list_keys(app_id).await
+    {
+        tracing::debug!(app_id, %error, "could not list the app's keys before creating");
+    }
+    let before = client.known_keys(app_id);
+    let started = OffsetDateTime::now_utc();
     let mut lost = Vec::new();
-    while lost.len() < CREATE_ATTEMPTS {
-        let before = client.known_keys(app_id);
-        let started = OffsetDateTime::now_utc();
+    loop {
         match client.create_key(app_id, spec).await {
             Err(Error::Ambiguous { detail }) => lost.push(detail),
-            other => return other.map_err(CreateFailure::Failed),
+            Ok(created) => return Ok(created),
+            Err(error) if lost.is_empty() => return Err(CreateFailure::Failed(error)),
+            // The earlier, lost create may still have made a key: that is what the user must hear.
+            Err(error) => {
+                return Err(CreateFailure::Failed(Error::Ambiguous {
+                    detail: format!("{}; sending it again failed: {error}", lost.join("; ")),
+                }));
+            }
         }
         tracing::warn!(
             app_id,
@@ -105,11 +122,27 @@ async fn create_without_orphans(
                 detail: format!("looking for the key it may have made failed: {error}"),
             })
         })?;
-        let Some(adopted) =
-            client.claim_first(app_id, made_during(&keys, &spec.name, &before, started))
-        else {
-            continue;
+        let candidates = made_during(&keys, &spec.name, &before, started);
+        let Some(adopted) = client.claim_first(app_id, candidates.iter().copied()) else {
+            if lost.len() < CREATE_ATTEMPTS {
+                continue;
+            }
+            return Err(CreateFailure::Failed(Error::Ambiguous {
+                detail: format!(
+                    "{} creates in a row got no answer, and no key of this name appeared ({})",
+                    lost.len(),
+                    lost.join("; ")
+                ),
+            }));
         };
+        let others: Vec<&str> = candidates
+            .iter()
+            .map(|k| k.token_id.as_str())
+            .filter(|t| *t != adopted.token_id)
+            .collect();
+        if !others.is_empty() {
+            diags.push(diagnostics::lost_creates_may_have_made(app_id, &others));
+        }
         tracing::info!(app_id, token_id = %adopted.token_id, "adopting the key the lost create made, rotating its secret");
         return match client.rotate_key(app_id, &adopted.token_id).await {
             Ok(token) => Ok(CreatedKey {
@@ -122,13 +155,6 @@ async fn create_without_orphans(
             }),
         };
     }
-    Err(CreateFailure::Failed(Error::Ambiguous {
-        detail: format!(
-            "{} creates in a row got no answer, and no key of this name appeared ({})",
-            lost.len(),
-            lost.join("; ")
-        ),
-    }))
 }
 
 /// The keys named `name` that the create started at `started` may have made, newest first: not
@@ -160,11 +186,12 @@ fn made_during<'a>(
 /// space or a `T` between date and time.
 fn parse_instant(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
+    let with_t = text.replacen(' ', "T", 1);
     OffsetDateTime::parse(text, &Rfc3339)
-        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .or_else(|_| OffsetDateTime::parse(&with_t, &Iso8601::DEFAULT))
         .ok()
         .or_else(|| {
-            PrimitiveDateTime::parse(&text.replacen(' ', "T", 1), &Iso8601::DEFAULT)
+            PrimitiveDateTime::parse(&with_t, &Iso8601::DEFAULT)
                 .ok()
                 .map(PrimitiveDateTime::assume_utc)
         })
@@ -318,6 +345,7 @@ mod tests {
             "2026-11-26T13:00:02+01:00",
             "2026-11-26 12:00:02",
             "2026-11-26T12:00:02",
+            "2026-11-26 17:00:02+05:00",
         ] {
             assert_eq!(parse_instant(text), Some(at), "{text}");
         }

@@ -139,6 +139,20 @@ pub fn adopted_without_secret(app_id: &str, token_id: &str, error: &Error) -> Di
     diagnostic
 }
 
+/// After lost creates, more keys of the name appeared than the one adopted.
+pub fn lost_creates_may_have_made(app_id: &str, token_ids: &[&str]) -> Diagnostic {
+    Diagnostic::warning(
+        "A lost create may have left a key behind",
+        format!(
+            "OneSignal did not answer a create, and the provider adopted the key it found. Other \
+             keys of the same name also appeared in app {app_id} during the attempts: {}. If \
+             nobody else made them, they were made by the lost attempts and nobody knows their \
+             secrets: delete them in OneSignal's dashboard (Settings → Keys & IDs).",
+            token_ids.join(", ")
+        ),
+    )
+}
+
 /// Returned after import: the secret cannot be read back.
 pub fn imported_without_secret() -> Diagnostic {
     Diagnostic::warning(

@@ -10,18 +10,19 @@
 //!   whatever fails afterwards (the read-back, a later step): Terraform saves a non-null state
 //!   even with an error.
 //! - **Never orphan a key.** A create whose answer never came back may still have created a key
-//!   with a secret nobody saw. The provider does not blindly create again. It lists the app's
-//!   keys and looks for the key that create made: one with the requested name that is not among
-//!   the keys this process saw in the app's lists before the attempt, not one this process
-//!   created or adopted for another resource, and whose `created_at` is no earlier than the
-//!   attempt's start less a minute of clock skew (a key whose `created_at` cannot be read
-//!   qualifies only when a list from before the attempt shows it is new); the newest such key
-//!   when there are several. Creates of the same name in one app take turns, so a neighbour's
-//!   key whose answer is still on its way is never taken. If a key is found, it is adopted and
-//!   **rotated**, so that the secret in state is one nobody else has seen; if that rotation
-//!   fails, the key is returned without a secret and with an error, so Terraform tracks it as
-//!   tainted and replaces it on the next apply. If none is found, the create is sent again, at
-//!   most three times in all.
+//!   with a secret nobody saw. The provider does not blindly create again. Before the first
+//!   create in an app, a process that has not listed the app yet (an apply does not refresh)
+//!   lists it once, so it knows which keys were there before. After a lost answer it lists the
+//!   app's keys again and looks for the key that create made: one with the requested name that
+//!   was not there before, that this process did not create or adopt for another resource, and
+//!   whose `created_at` is no earlier than the first attempt's start less a minute of clock skew
+//!   (a key whose `created_at` cannot be read qualifies only when the earlier list shows it is
+//!   new); the newest such key when there are several, with a warning naming the others. Creates
+//!   of the same name in one app take turns, so a neighbour's key whose answer is still on its way
+//!   is never taken. If a key is found, it is adopted and **rotated**, so that the secret in state
+//!   is one nobody else has seen; if that rotation fails, the key is returned without a secret and
+//!   with an error, so Terraform tracks it as tainted and replaces it on the next apply. If none is
+//!   found, the create is sent once more.
 
 pub mod apply;
 pub mod diagnostics;
