@@ -95,10 +95,8 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, Diagnostics> {
     let mut diags = validate(config);
-    for name in ["organization_api_key", "api_url", "max_retries"] {
-        if config.get_attr(name).is_unknown() {
-            diags.push(unknown_setting(name).at(AttributePath::attribute(name)));
-        }
+    for name in unknown_settings(config) {
+        diags.push(unknown_setting(name).at(AttributePath::attribute(name)));
     }
     if diags.has_errors() {
         return Err(diags);
@@ -182,16 +180,41 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Terraform configures a provider before planning; a setting that depends on a resource not yet
-/// created is unknown then. The environment is not a silent stand-in for it.
+/// The provider block's settings whose values are not known yet (they depend on a resource that
+/// is not created yet): Terraform configures a provider before planning.
+pub fn unknown_settings(config: &Value) -> Vec<&'static str> {
+    ["organization_api_key", "api_url", "max_retries"]
+        .into_iter()
+        .filter(|name| config.get_attr(name).is_unknown())
+        .collect()
+}
+
+/// `resolve` never takes the environment in place of an unknown setting.
 fn unknown_setting(name: &str) -> Diagnostic {
     Diagnostic::error(
         format!("Unknown value for the provider's {name}"),
         format!(
             "`{name}` in the provider \"onesignal\" block depends on a value that is known only \
-             after apply, so the provider cannot be configured for this plan. Set it from a \
-             variable or a value known at plan time, or first apply what it depends on \
-             (`terraform apply -target=...`)."
+             after apply, so the provider cannot be configured with it yet."
+        ),
+    )
+}
+
+/// Something needed OneSignal while some provider settings were still unknown.
+pub fn unknown_settings_needed(names: &[&str]) -> Diagnostic {
+    let names = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::error(
+        "The onesignal provider's settings are not known yet",
+        format!(
+            "{names} in the provider \"onesignal\" block depend on values known only after \
+             apply. Planning new keys works without them, but reading keys that already exist \
+             (a refresh, an import, the onesignal_app_api_keys data source) needs OneSignal. Set \
+             them from variables or values known at plan time, or first apply what they depend \
+             on (`terraform apply -target=...`)."
         ),
     )
 }

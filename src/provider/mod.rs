@@ -65,22 +65,48 @@ impl Configured {
     }
 }
 
+/// What `ConfigureProvider` left behind.
+enum Setup {
+    /// Ready: the client is built on first use.
+    Configured(Arc<Configured>),
+    /// Some settings depend on values known only after apply. Planning new keys needs no
+    /// client, so that plan goes on; whatever does need one (a refresh, an import, the data
+    /// source) is told which settings are unknown. Terraform configures again at apply.
+    Unknown(Vec<&'static str>),
+}
+
 /// Shared between the provider and its resources: set once by `ConfigureProvider`.
 #[derive(Default)]
 pub struct ProviderState {
-    configured: RwLock<Option<Arc<Configured>>>,
+    setup: RwLock<Option<Setup>>,
     /// Cancelled by `StopProvider`: every wait and request of the client stops.
     cancel: CancellationToken,
 }
 
 impl ProviderState {
-    /// The configuration, once `ConfigureProvider` has run.
+    /// The configuration, once `ConfigureProvider` has run with known settings.
     pub fn configured(&self) -> Option<Arc<Configured>> {
-        self.configured.read().ok()?.clone()
+        match self.setup.read().ok()?.as_ref()? {
+            Setup::Configured(configured) => Some(configured.clone()),
+            Setup::Unknown(_) => None,
+        }
+    }
+
+    fn set(&self, setup: Setup) {
+        if let Ok(mut slot) = self.setup.write() {
+            *slot = Some(setup);
+        }
     }
 
     /// The configured client, or the diagnostic that explains why there is none.
     pub fn api(&self) -> Result<api::Api, Diagnostic> {
+        let unknown = match self.setup.read().ok().as_deref() {
+            Some(Some(Setup::Unknown(names))) => Some(names.clone()),
+            _ => None,
+        };
+        if let Some(names) = unknown {
+            return Err(config::unknown_settings_needed(&names));
+        }
         let configured = self.configured().ok_or_else(|| {
             Diagnostic::error(
                 "The onesignal provider is not configured",
@@ -128,17 +154,21 @@ impl tfplugin::Provider for OneSignalProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> Diagnostics {
+        let unknown = config::unknown_settings(&request.config);
+        if !unknown.is_empty() {
+            // Never the environment in their place: the plan would be made with other settings
+            // than the apply.
+            self.state.set(Setup::Unknown(unknown));
+            return Diagnostics::new();
+        }
         match config::resolve(&request.config, |name| std::env::var(name).ok()) {
             Ok(resolved) => {
-                let configured = Arc::new(Configured {
+                self.state.set(Setup::Configured(Arc::new(Configured {
                     config: resolved,
                     terraform_version: request.terraform_version,
                     client: OnceLock::new(),
                     cancel: self.state.cancel.clone(),
-                });
-                if let Ok(mut slot) = self.state.configured.write() {
-                    *slot = Some(configured);
-                }
+                })));
                 Diagnostics::new()
             }
             Err(diags) => diags,

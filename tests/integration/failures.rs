@@ -189,3 +189,50 @@ fn destroying_a_key_that_is_already_gone_succeeds() {
     ws.ok(&["destroy", "-auto-approve", "-refresh=false", "-no-color"]);
     assert!(resources(&ws).is_empty());
 }
+
+/// A provider setting that comes from a resource created in the same apply is unknown at plan:
+/// planning new keys goes on without OneSignal, and the apply configures with the real value.
+/// A refresh while the setting is unknown needs OneSignal and says which setting is missing.
+#[test]
+fn provider_settings_known_only_at_apply() {
+    let Some(ws) = Workspace::new() else { return };
+    let version = crate::terraform::terraform_version(&ws);
+    if version < (1, 4) {
+        crate::support::note(&format!(
+            "NOT RUN for Terraform {version:?}: provider_settings_known_only_at_apply (it makes an \
+             unknown value with terraform_data, new in Terraform 1.4)"
+        ));
+        return;
+    }
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    let write = |trigger: &str| {
+        ws.write_config(&config_with(&format!(
+            "resource \"terraform_data\" \"org_key\" {{\n  input = sensitive(\"{}\")\n  triggers_replace = \"{trigger}\"\n}}\n\
+             provider \"onesignal\" {{\n  organization_api_key = terraform_data.org_key.output\n  api_url = \"{}\"\n}}\n{}",
+            emu.emulator.organization_api_key(),
+            emu.url,
+            key_block("k", &app, "svc", "")
+        )))
+    };
+    write("1");
+    let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let org_key = emu.emulator.organization_api_key();
+    assert!(!out.contains(&org_key), "{out}");
+    let state = resources(&ws)["onesignal_app_api_key.k"].clone();
+    let token = state["token"].as_str().unwrap().to_owned();
+    assert_eq!(emu.app_key_status(&app, &token), 200);
+
+    // Replacing the source makes the key unknown again: the refresh of the existing key cannot
+    // run, and the error names the setting.
+    write("2");
+    let output = ws.run(&["plan", "-no-color"]);
+    let stderr = stderr_of(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("settings are not known yet") && stderr.contains("organization_api_key"),
+        "{stderr}"
+    );
+    // (The plan on stdout shows terraform_data's own output: Terraform's doing, not ours.)
+    assert!(!stderr.contains(&org_key), "{stderr}");
+}
