@@ -36,6 +36,34 @@ fn s(v: &str) -> Value {
     Value::String(v.to_owned())
 }
 
+/// An `onesignal_app_api_key` configuration: every attribute null but those given.
+fn key_config(given: &[(&str, Value)]) -> Value {
+    let Type::Object(types) = resource_type() else {
+        panic!("a resource's type is an object");
+    };
+    let mut attributes: BTreeMap<String, Value> =
+        types.into_keys().map(|name| (name, Value::Null)).collect();
+    for (name, value) in given {
+        attributes.insert((*name).to_owned(), value.clone());
+    }
+    Value::Object(attributes)
+}
+
+/// `ValidateResourceConfig` of an `onesignal_app_api_key` configuration.
+async fn validate_key(
+    client: &mut pb::provider_client::ProviderClient<tonic::transport::Channel>,
+    config: &Value,
+) -> Result<pb::validate_resource_config::Response, tonic::Status> {
+    client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "onesignal_app_api_key".into(),
+            config: dynamic(config, &resource_type()),
+            client_capabilities: None,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
 fn path_of(d: &pb::Diagnostic) -> String {
     use pb::attribute_path::step::Selector;
     let Some(path) = &d.attribute else {
@@ -128,8 +156,7 @@ async fn schema_validation_and_shutdown_over_mtls() {
     assert!(attr("app_id").required && attr("name").required);
 
     // A bad configuration: every problem reported, each at its attribute.
-    let config = object(&[
-        ("id", Value::Null),
+    let config = key_config(&[
         ("app_id", s("not-a-uuid")),
         ("name", s("")),
         ("ip_allowlist_mode", s("explicit")),
@@ -137,21 +164,8 @@ async fn schema_validation_and_shutdown_over_mtls() {
             "ip_allowlist",
             Value::Set(vec![s("10.0.0.5/24"), s("example.com")]),
         ),
-        ("rotation_trigger", Value::Null),
-        ("token", Value::Null),
-        ("token_id", Value::Null),
-        ("created_at", Value::Null),
-        ("updated_at", Value::Null),
     ]);
-    let response = client
-        .validate_resource_config(pb::validate_resource_config::Request {
-            type_name: "onesignal_app_api_key".into(),
-            config: dynamic(&config, &resource_type()),
-            client_capabilities: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let response = validate_key(&mut client, &config).await.unwrap();
     let mut paths: Vec<String> = response.diagnostics.iter().map(path_of).collect();
     paths.sort();
     assert_eq!(
@@ -521,27 +535,13 @@ async fn health_service_and_messages_beyond_grpcs_default_limit() {
     // A configuration of 8 MiB, twice gRPC's default 4 MiB limit, is read and answered.
     let mut client = plugin.provider_client().await;
     let huge_name = "n".repeat(8 * 1024 * 1024);
-    let config = object(&[
-        ("id", Value::Null),
+    let config = key_config(&[
         ("app_id", s("2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f")),
         ("name", s(&huge_name)),
-        ("ip_allowlist_mode", Value::Null),
-        ("ip_allowlist", Value::Null),
-        ("rotation_trigger", Value::Null),
-        ("token", Value::Null),
-        ("token_id", Value::Null),
-        ("created_at", Value::Null),
-        ("updated_at", Value::Null),
     ]);
-    let response = client
-        .validate_resource_config(pb::validate_resource_config::Request {
-            type_name: "onesignal_app_api_key".into(),
-            config: dynamic(&config, &resource_type()),
-            client_capabilities: None,
-        })
+    let response = validate_key(&mut client, &config)
         .await
-        .expect("an 8 MiB request is within the provider's limit")
-        .into_inner();
+        .expect("an 8 MiB request is within the provider's limit");
     let paths: Vec<String> = response.diagnostics.iter().map(path_of).collect();
     assert_eq!(paths, ["name"], "the 8 MiB name is too long, and said so");
 }
