@@ -219,6 +219,14 @@ fn bad_provider_configurations_fail_at_plan_naming_the_attribute() {
         )));
         let text = fails_naming(&ws, &["plan", "-no-color"], case, wanted);
         assert!(!text.contains(&key), "{case}: the key is shown\n{text}");
+        // Where the attribute is written, Terraform's snippet points at its line.
+        let written = wanted[0];
+        if body.contains(&format!("{written} =")) {
+            assert!(
+                points_at(&text, written),
+                "{case}: not at {written}\n{text}"
+            );
+        }
     }
     for route in WRITES {
         assert_eq!(emu.emulator.request_count(route), 0, "{route:?}");
