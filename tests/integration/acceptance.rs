@@ -125,9 +125,8 @@ pub fn plan_exit_code(ws: &Workspace) -> i32 {
     let code = output.status.code().unwrap();
     assert!(
         code == 0 || code == 2,
-        "plan failed\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        "plan failed\n{}",
+        crate::terraform::printed(&output)
     );
     code
 }

@@ -22,11 +22,7 @@ const WRITES: [Route; 5] = [
 #[track_caller]
 fn fails_naming(ws: &Workspace, args: &[&str], case: &str, wanted: &[&str]) -> String {
     let output = ws.run(args);
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = crate::terraform::printed(&output);
     assert!(!output.status.success(), "{case}: succeeded\n{text}");
     assert!(text.contains("Error:"), "{case}: no error\n{text}");
     // Terraform wraps diagnostic text at its own width.

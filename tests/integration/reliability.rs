@@ -231,11 +231,7 @@ fn an_adopted_key_whose_rotation_fails_is_tracked_and_replaced() {
     emu.emulator
         .inject(Fault::status(Some(Route::RotateKey), 1, 500));
     let failed = ws.run(&["apply", "-auto-approve", "-no-color"]);
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&failed.stdout),
-        String::from_utf8_lossy(&failed.stderr)
-    );
+    let output = crate::terraform::printed(&failed);
     assert!(!failed.status.success(), "{output}");
     assert!(output.contains("tainted"), "{output}");
     let on_server = emu.emulator.keys(&app).unwrap();

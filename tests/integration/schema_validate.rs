@@ -126,11 +126,7 @@ fn validate_rejects_each_bad_input_naming_the_attribute() {
         "app_id = \"{APP}\"\n name = \"svc\"\n ip_allowlist_mode = \"disabled\"\n ip_allowlist = [\"10.0.0.1\"]"
     )));
     let output = ws.run(&["validate", "-no-color"]);
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let all = crate::terraform::printed(&output);
     assert!(output.status.success(), "{all}");
     assert!(all.contains("ip_allowlist is not enforced"), "{all}");
 }

@@ -149,3 +149,12 @@ pub fn config_with(body: &str) -> String {
         "terraform {{\n  required_providers {{\n    onesignal = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n{body}\n"
     )
 }
+
+/// Everything a Terraform run printed: stdout, then stderr.
+pub fn printed(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
