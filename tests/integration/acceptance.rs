@@ -59,14 +59,15 @@ impl BackgroundEmulator {
         )
     }
 
+    /// A whole configuration: `required_providers`, this emulator's provider block, then `body`.
+    pub fn config(&self, body: &str) -> String {
+        config_with(&format!("{}\n{body}", self.provider_block()))
+    }
+
     /// A configuration of this emulator's provider block and one key, `onesignal_app_api_key.k`
     /// named "svc" in the first app.
     pub fn one_key_config(&self) -> String {
-        config_with(&format!(
-            "{}\n{}",
-            self.provider_block(),
-            key_block("k", &self.app(), "svc", "")
-        ))
+        self.config(&key_block("k", &self.app(), "svc", ""))
     }
 
     /// The status of `GET /apps/{app_id}` with an App API key, from 127.0.0.1.
@@ -162,8 +163,7 @@ fn unknown_rotation_trigger_is_decided_at_apply() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    let write =
-        |body: &str| ws.write_config(&config_with(&format!("{}\n{body}", emu.provider_block())));
+    let write = |body: &str| ws.write_config(&emu.config(body));
     let token_of = |state: &std::collections::BTreeMap<String, Json>, name: &str| {
         state[&format!("onesignal_app_api_key.{name}")]["token"]
             .as_str()
@@ -235,8 +235,7 @@ fn lifecycle_create_update_rotate_import_drift_destroy() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    let write =
-        |body: &str| ws.write_config(&config_with(&format!("{}\n{body}", emu.provider_block())));
+    let write = |body: &str| ws.write_config(&emu.config(body));
     let allowlisted = |list: &str| {
         key_block(
             "listed",
@@ -541,11 +540,7 @@ fn malformed_and_missing_import_ids_are_explained() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "x", "")
-    )));
+    ws.write_config(&emu.config(&key_block("k", &app, "x", "")));
     let output = ws.run(&[
         "import",
         "-no-color",

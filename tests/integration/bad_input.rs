@@ -156,11 +156,7 @@ fn bad_resource_configurations_fail_at_plan_naming_the_attribute() {
     ];
     assert!(cases.len() >= 12);
     for (case, app_id, name, extra, attribute) in &cases {
-        ws.write_config(&config_with(&format!(
-            "{}\n{}",
-            emu.provider_block(),
-            key_block("k", app_id, name, extra)
-        )));
+        ws.write_config(&emu.config(&key_block("k", app_id, name, extra)));
         let text = fails_naming(&ws, &["plan", "-no-color"], case, &[attribute]);
         assert!(
             points_at(&text, attribute),

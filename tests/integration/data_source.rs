@@ -38,11 +38,7 @@ fn keys_made_by_hand_are_listed_without_secrets() {
         .create_key(&other_app, &json!({"name": "elsewhere"}))
         .unwrap();
 
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        data_block(&app)
-    )));
+    ws.write_config(&emu.config(&data_block(&app)));
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let show = ws.ok(&["show", "-json"]);
     let state = std::fs::read_to_string(ws.dir.path().join("terraform.tfstate")).unwrap();
@@ -104,11 +100,7 @@ fn an_unknown_app_is_an_error_that_names_it() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let unknown = "00000000-0000-4000-8000-000000000000";
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        data_block(unknown)
-    )));
+    ws.write_config(&emu.config(&data_block(unknown)));
     let output = ws.run(&["plan", "-no-color"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");

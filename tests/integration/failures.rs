@@ -47,15 +47,11 @@ fn a_failed_rotation_keeps_the_update_and_is_retried_next_apply() {
     let emu = BackgroundEmulator::start();
     let app = emu.app();
     let write = |name: &str, trigger: &str| {
-        ws.write_config(&config_with(&format!(
-            "{}\n{}",
-            emu.provider_block(),
-            key_block(
-                "k",
-                &app,
-                name,
-                &format!("  rotation_trigger = \"{trigger}\"")
-            )
+        ws.write_config(&emu.config(&key_block(
+            "k",
+            &app,
+            name,
+            &format!("  rotation_trigger = \"{trigger}\""),
         )))
     };
     write("before", "1");
@@ -143,11 +139,7 @@ fn the_sixteen_key_limit_and_unknown_apps_are_explained() {
             .create_key(&app, &json!({ "name": format!("by hand {n}") }))
             .unwrap();
     }
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", &app, "one too many", "")
-    )));
+    ws.write_config(&emu.config(&key_block("k", &app, "one too many", "")));
     let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
     let stderr = stderr_of(&output);
     assert!(!output.status.success());
@@ -159,11 +151,7 @@ fn the_sixteen_key_limit_and_unknown_apps_are_explained() {
     assert_eq!(emu.emulator.keys(&app).unwrap().len(), 16);
 
     let missing = "00000000-1111-4222-8333-444444444444";
-    ws.write_config(&config_with(&format!(
-        "{}\n{}",
-        emu.provider_block(),
-        key_block("k", missing, "svc", "")
-    )));
+    ws.write_config(&emu.config(&key_block("k", missing, "svc", "")));
     let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
     let stderr = stderr_of(&output);
     assert!(!output.status.success());

@@ -137,7 +137,7 @@ fn lost_create_answers_leave_no_orphan_and_working_tokens() {
     let blocks: String = (0..6)
         .map(|i| key_block(&format!("k{i}"), &app, &format!("svc-{i}"), ""))
         .collect();
-    ws.write_config(&config_with(&format!("{}\n{blocks}", emu.provider_block())));
+    ws.write_config(&emu.config(&blocks));
 
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), u32::MAX).every(2));
@@ -165,9 +165,8 @@ fn lost_creates_of_keys_with_one_name_each_adopt_their_own_key() {
     let app = emu.app();
     // Six keys of one name: a recovery that matched by name alone would adopt a neighbour's key
     // (killing its secret) and leave its own orphaned.
-    ws.write_config(&config_with(&format!(
-        "{}\nresource \"onesignal_app_api_key\" \"k\" {{\n  count = 6\n  app_id = \"{app}\"\n  name = \"svc\"\n}}\n",
-        emu.provider_block()
+    ws.write_config(&emu.config(&format!(
+        "resource \"onesignal_app_api_key\" \"k\" {{\n  count = 6\n  app_id = \"{app}\"\n  name = \"svc\"\n}}\n"
     )));
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), u32::MAX).every(2));
@@ -271,7 +270,7 @@ fn lost_rotate_answers_are_retried_and_the_new_tokens_work() {
                 )
             })
             .collect();
-        ws.write_config(&config_with(&format!("{}\n{blocks}", emu.provider_block())));
+        ws.write_config(&emu.config(&blocks));
     };
     write("1");
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
@@ -340,7 +339,7 @@ fn trace_logs_show_every_request_and_no_secret() {
                 )
             })
             .collect();
-        ws.write_config(&config_with(&format!("{}\n{blocks}", emu.provider_block())));
+        ws.write_config(&emu.config(&blocks));
     };
     let log_path = ws.dir.path().join("terraform.log");
     let log_path_text = log_path.display().to_string();
