@@ -25,7 +25,7 @@ import argparse, base64, json, os, resource, shutil, statistics, subprocess, sys
 import grpc
 
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
-SCHEMA_METHOD = {"6": "/tfplugin6.Provider/GetProviderSchema", "5": "/tfplugin5.Provider/GetSchema"}
+SCHEMA_METHOD = "/tfplugin6.Provider/GetProviderSchema"
 
 
 def p521_identity(directory):
@@ -57,14 +57,14 @@ def pem(der_b64):
 
 def first_schema_ms(handshake, cert_pem, key_pem):
     """Connects as Terraform does and asks for the schema; milliseconds until it is answered."""
-    _core, protocol, network, address, _kind, server_cert = handshake.split("|")
+    _core, _protocol, network, address, _kind, server_cert = handshake.split("|")
     target = f"unix:{address}" if network == "unix" else f"ipv4:{address}"
     credentials = grpc.ssl_channel_credentials(root_certificates=pem(server_cert), private_key=key_pem,
                                                certificate_chain=cert_pem)
     began = time.perf_counter()
     options = [("grpc.ssl_target_name_override", "localhost"), ("grpc.max_receive_message_length", 256 << 20)]
     with grpc.secure_channel(target, credentials, options=options) as channel:
-        answer = channel.unary_unary(SCHEMA_METHOD[protocol])(b"", timeout=10)
+        answer = channel.unary_unary(SCHEMA_METHOD)(b"", timeout=10)
     elapsed = (time.perf_counter() - began) * 1000
     if not answer:
         raise RuntimeError("empty schema answer")

@@ -144,11 +144,10 @@ impl Api {
     /// Creates a key; the new key is claimed by this process.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         let result = self.client.create_key(app_id, spec).await;
-        let app = self.app(app_id);
         if let Ok(created) = &result {
-            locked(&app.claimed).insert(created.token_id.clone());
+            locked(&self.app(app_id).claimed).insert(created.token_id.clone());
         }
-        app.generation.fetch_add(1, Ordering::SeqCst);
+        self.invalidate(app_id);
         result
     }
 

@@ -95,8 +95,9 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, Diagnostics> {
     let mut diags = validate(config);
+    // Never the environment in place of an unknown setting.
     for name in unknown_settings(config) {
-        diags.push(unknown_setting(name).at(AttributePath::attribute(name)));
+        diags.push(unknown_settings_needed(&[name]).at(AttributePath::attribute(name)));
     }
     if diags.has_errors() {
         return Err(diags);
@@ -187,17 +188,6 @@ pub fn unknown_settings(config: &Value) -> Vec<&'static str> {
         .into_iter()
         .filter(|name| config.get_attr(name).is_unknown())
         .collect()
-}
-
-/// `resolve` never takes the environment in place of an unknown setting.
-fn unknown_setting(name: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!("Unknown value for the provider's {name}"),
-        format!(
-            "`{name}` in the provider \"onesignal\" block depends on a value that is known only \
-             after apply, so the provider cannot be configured with it yet."
-        ),
-    )
 }
 
 /// Something needed OneSignal while some provider settings were still unknown.
@@ -340,14 +330,18 @@ mod tests {
         assert!(validate(&unknown).is_empty());
     }
 
-    #[test]
-    fn resolution_falls_back_to_the_environment() {
-        let env = |name: &str| match name {
+    /// An environment with both variables set.
+    fn full_env(name: &str) -> Option<String> {
+        match name {
             ENV_ORGANIZATION_API_KEY => Some("os_v2_org_env".to_owned()),
             ENV_API_URL => Some("http://127.0.0.1:9/".to_owned()),
             _ => None,
-        };
-        let resolved = resolve(&config(Value::Null, Value::Null, Value::Null), env).unwrap();
+        }
+    }
+
+    #[test]
+    fn resolution_falls_back_to_the_environment() {
+        let resolved = resolve(&config(Value::Null, Value::Null, Value::Null), full_env).unwrap();
         assert_eq!(resolved.organization_api_key.expose(), "os_v2_org_env");
         assert_eq!(resolved.api_url, "http://127.0.0.1:9");
         assert_eq!(resolved.max_retries, DEFAULT_MAX_RETRIES);
@@ -376,14 +370,9 @@ mod tests {
 
     #[test]
     fn unknown_settings_are_errors_not_replaced_by_the_environment() {
-        let env = |name: &str| match name {
-            ENV_ORGANIZATION_API_KEY => Some("os_v2_org_env".to_owned()),
-            ENV_API_URL => Some("http://127.0.0.1:9/".to_owned()),
-            _ => None,
-        };
         let diags = resolve(
             &config(Value::unknown(), Value::unknown(), Value::unknown()),
-            env,
+            full_env,
         )
         .unwrap_err();
         let paths: Vec<String> = diags

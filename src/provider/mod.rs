@@ -100,20 +100,17 @@ impl ProviderState {
 
     /// The configured client, or the diagnostic that explains why there is none.
     pub fn api(&self) -> Result<api::Api, Diagnostic> {
-        let unknown = match self.setup.read().ok().as_deref() {
-            Some(Some(Setup::Unknown(names))) => Some(names.clone()),
-            _ => None,
+        let configured = match self.setup.read().ok().as_deref().and_then(Option::as_ref) {
+            Some(Setup::Configured(configured)) => configured.clone(),
+            Some(Setup::Unknown(names)) => return Err(config::unknown_settings_needed(names)),
+            None => {
+                return Err(Diagnostic::error(
+                    "The onesignal provider is not configured",
+                    "Terraform did not configure the provider before using it; check the provider \
+                     block and the errors above.",
+                ));
+            }
         };
-        if let Some(names) = unknown {
-            return Err(config::unknown_settings_needed(&names));
-        }
-        let configured = self.configured().ok_or_else(|| {
-            Diagnostic::error(
-                "The onesignal provider is not configured",
-                "Terraform did not configure the provider before using it; check the provider \
-                 block and the errors above.",
-            )
-        })?;
         configured.api().cloned().map_err(|error| {
             Diagnostic::error(
                 "Cannot set up the OneSignal client",

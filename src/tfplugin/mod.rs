@@ -3,9 +3,9 @@
 //! A provider implements [`Provider`], [`Resource`] and [`DataSource`] with decoded [`Value`]s,
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), the gRPC services
-//! ([`grpc`], converting with the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog
-//! logging ([`logging`]). The generated protobuf types stay in the private `proto` module;
-//! [`docs`] renders a schema as registry documentation.
+//! ([`grpc`], converting with the private `convert`), values on the wire ([`msgpack`],
+//! [`json`]) and hclog logging ([`logging`]). The generated protobuf types stay in the private
+//! `proto` and `convert` modules; [`docs`] renders a schema as registry documentation.
 
 mod convert;
 pub mod diag;

@@ -426,23 +426,13 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
         user_agent: "t".into(),
         cancel: CancellationToken::new(),
     };
-    errors.push(
-        Client::new(with_url(dead_url))
-            .unwrap()
-            .list_apps()
-            .await
-            .unwrap_err(),
-    );
     let echo: &'static str =
         Box::leak(format!("<html>{org_key} {}</html>", rotated.expose()).into_boxed_str());
     let (echo_url, _server) = serve_once(200, echo).await;
-    errors.push(
-        Client::new(with_url(echo_url))
-            .unwrap()
-            .list_apps()
-            .await
-            .unwrap_err(),
-    );
+    for url in [dead_url, echo_url] {
+        let client = Client::new(with_url(url)).unwrap();
+        errors.push(client.list_apps().await.unwrap_err());
+    }
     errors.push(Client::new(with_url(format!("ftp://{org_key}@x"))).unwrap_err());
 
     let config = ClientConfig {
