@@ -8,8 +8,10 @@
 //!
 //! Parts: [`Emulator`] (this file) is a cheap-clone handle over the state behind one lock, with the
 //! operations shared by HTTP and the library API; `state` holds the data and rules; `faults` the
-//! fault injection and route names; `routes` the axum router; `server` the accept loop that can
-//! drop a connection without answering; `cli` the binary's `main`.
+//! fault injection and route names; `variants` the run-time departures from the documented
+//! behaviour (applied to answers, never to the data); `routes` the axum router; `server` the accept
+//! loop that can drop a connection without answering or hold one until shutdown; `cli` the
+//! binary's `main`.
 
 mod cli;
 mod faults;
