@@ -245,3 +245,113 @@ fn explicit_mode_with_the_list_hidden_by_ignore_changes_and_emptied_remotely_fai
     assert_eq!(remote.ip_allowlist_mode, "disabled");
     assert!(remote.ip_allowlist.is_empty());
 }
+
+/// A lost create while another writer makes a key of the same name a moment before or after ours.
+fn lost_create_beside_another_writer(before: bool) {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    ws.write_config(&emu.one_key_config());
+    emu.emulator.inject(Fault::other_writer(
+        Some(Route::CreateKey),
+        1,
+        "svc",
+        before,
+    ));
+    emu.emulator
+        .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
+    let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    assert!(output.status.success(), "{}", printed(&output));
+    assert!(
+        emu.emulator.pending_faults().is_empty(),
+        "both faults hit the one create"
+    );
+    assert_eq!(
+        emu.emulator.request_count(Route::CreateKey),
+        1,
+        "adopted, not created again"
+    );
+    assert_eq!(emu.emulator.request_count(Route::RotateKey), 1);
+
+    let ours = tracked(&ws);
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].name, "svc");
+    assert_tokens_work(&emu, &app, &ours);
+    let keys = emu.emulator.keys(&app).unwrap();
+    assert_eq!(keys.len(), 2, "ours and theirs: {keys:?}");
+    let theirs: Vec<_> = keys
+        .iter()
+        .filter(|k| k.token_id != ours[0].token_id)
+        .collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].name, "svc");
+    assert_eq!(
+        emu.app_key_status(&app, &theirs[0].secret),
+        200,
+        "the other writer's secret still works"
+    );
+    assert!(keys.iter().all(|k| k.name == "svc"), "renamed: {keys:?}");
+    assert_eq!(plan_exit_code(&ws), 0);
+    assert_eq!(tracked(&ws), ours);
+}
+
+#[test]
+fn a_lost_create_never_takes_a_same_name_key_made_a_moment_before_it() {
+    lost_create_beside_another_writer(true);
+}
+
+#[test]
+fn a_lost_create_never_takes_a_same_name_key_made_a_moment_after_it() {
+    lost_create_beside_another_writer(false);
+}
+
+#[test]
+fn the_17th_key_is_recognised_by_counting_whatever_the_wording() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let app = emu.app();
+    ws.write_config(&emu.one_key_config());
+    let reworded = r#"{"errors":["This app cannot have more auth credentials"]}"#;
+    let refuse = || {
+        emu.emulator.inject(Fault::body(
+            Some(Route::CreateKey),
+            1,
+            400,
+            Some("application/json".to_owned()),
+            reworded,
+        ));
+    };
+
+    // A few keys: the same refusal is only a refusal.
+    refuse();
+    let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    let text = printed(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(!text.contains("16 API keys"), "{text}");
+    assert!(text.contains("cannot have more auth credentials"), "{text}");
+
+    for i in 0..16 {
+        emu.emulator
+            .create_key(&app, &serde_json::json!({"name": format!("other-{i}")}))
+            .unwrap();
+    }
+    refuse();
+    let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    let text = printed(&output);
+    assert!(!output.status.success(), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for wanted in [
+        "The app already has 16 API keys",
+        "already holds 16 App API keys",
+        "cannot have more auth credentials",
+        app.as_str(),
+    ] {
+        assert!(flat.contains(wanted), "{wanted:?} missing\n{text}");
+    }
+    assert_eq!(
+        emu.emulator.keys(&app).unwrap().len(),
+        16,
+        "nothing created"
+    );
+    assert!(resources(&ws).is_empty(), "nothing in state");
+}
