@@ -347,6 +347,20 @@ mod tests {
     }
 
     #[test]
+    fn unprovable_candidates_are_named_with_their_imports() {
+        let d = diagnostics::lost_create_unprovable("app-1", "svc [tf-3f9a1c2e]", &["t1", "t2"]);
+        assert_eq!(d.severity, crate::tfplugin::Severity::Error);
+        for wanted in [
+            "t1, t2",
+            "terraform import <address> app-1/t1",
+            "terraform import <address> app-1/t2",
+            "\"svc [tf-3f9a1c2e]\"",
+        ] {
+            assert!(d.detail.contains(wanted), "{wanted}: {}", d.detail);
+        }
+    }
+
+    #[test]
     fn only_the_marker_proves_a_key() {
         let marker = "[tf-3f9a1c2e]";
         let keys = [
