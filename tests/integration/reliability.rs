@@ -155,6 +155,16 @@ fn lost_create_answers_leave_no_orphan_and_working_tokens() {
     let keys = state_keys(&ws);
     assert_eq!(keys.len(), 6);
     assert_state_is_the_truth(&emu, std::slice::from_ref(&app), &keys);
+    // Every key, adopted or not, was renamed from its temporary name.
+    let names: BTreeSet<String> = emu
+        .emulator
+        .keys(&app)
+        .unwrap()
+        .into_iter()
+        .map(|k| k.name)
+        .collect();
+    let configured: BTreeSet<String> = (0..6).map(|i| format!("svc-{i}")).collect();
+    assert_eq!(names, configured);
     assert_eq!(plan_exit_code(&ws), 0);
 }
 
@@ -186,8 +196,8 @@ fn a_lost_create_never_adopts_a_key_that_was_there_before() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let app = emu.app();
-    // A key of the same name, made by hand a moment ago: inside the clock-skew window, so only
-    // knowing that it was there before the create keeps the recovery from rotating it.
+    // A key of the same name, made by hand a moment ago: only the create's marker, which it
+    // lacks, keeps the recovery from rotating it.
     let by_hand = emu
         .emulator
         .create_key(&app, &serde_json::json!({"name": "svc"}))
@@ -475,12 +485,11 @@ fn a_lost_create_whose_recovery_fails_tells_the_user_what_to_check() {
     let emu = BackgroundEmulator::start();
     let app = emu.app();
     ws.write_config(&emu.one_key_config());
-    // The create acts but its answer is lost, and the lists are refused: the one before the
-    // create (which the provider does without) and the one that would find the key.
+    // The create acts but its answer is lost, and the list that would find the key is refused.
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
     emu.emulator
-        .inject(Fault::status(Some(Route::ListKeys), 2, 400));
+        .inject(Fault::status(Some(Route::ListKeys), 1, 400));
     let output = ws.run(&["apply", "-auto-approve", "-no-color"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -494,6 +503,10 @@ fn a_lost_create_whose_recovery_fails_tells_the_user_what_to_check() {
     ] {
         assert!(flat.contains(wanted), "{wanted:?} missing:\n{stderr}");
     }
+    // The error names the temporary name to look for, which the key still carries.
+    let keys = emu.emulator.keys(&app).unwrap();
+    assert!(keys[0].name.starts_with("svc [tf-"), "{:?}", keys[0].name);
+    assert!(flat.contains(&keys[0].name), "{stderr}");
     assert_eq!(
         emu.emulator.request_count(Route::CreateKey),
         1,

@@ -131,6 +131,48 @@ fn validate_rejects_each_bad_input_naming_the_attribute() {
     assert!(all.contains("ip_allowlist is not enforced"), "{all}");
 }
 
+/// App ids OneSignal would not find as written get the spelling it knows; a `/0` network in an
+/// enforced list is a warning, not an error.
+#[test]
+fn validate_gives_the_app_id_onesignal_knows_and_warns_of_a_list_open_to_all() {
+    let Some(ws) = Workspace::new() else { return };
+    let upper = APP.to_ascii_uppercase();
+    for (app_id, expected) in [
+        (upper.as_str(), "Invalid app_id: use lower case"),
+        (&format!("{APP} "), "remove the surrounding whitespace"),
+        (&format!(" {upper}"), "remove the surrounding whitespace"),
+    ] {
+        ws.write_config(&resource(&format!(
+            "app_id = \"{app_id}\"\n name = \"svc\""
+        )));
+        let output = ws.run(&["validate", "-no-color"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // Terraform wraps diagnostic text at its own width.
+        let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!output.status.success(), "accepted {app_id:?}");
+        assert!(flat.contains(expected), "{app_id:?}\n{stderr}");
+        assert!(
+            flat.contains(&format!("Write app_id = \"{APP}\"")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("app_id ="),
+            "points at the attribute: {stderr}"
+        );
+    }
+    for open in ["0.0.0.0/0", "::/0"] {
+        ws.write_config(&resource(&format!(
+            "app_id = \"{APP}\"\n name = \"svc\"\n ip_allowlist = [\"{open}\", \"192.0.2.0/24\"]"
+        )));
+        let output = ws.run(&["validate", "-no-color"]);
+        let all = crate::terraform::printed(&output);
+        assert!(output.status.success(), "a warning only: {all}");
+        assert!(all.contains("Warning"), "{all}");
+        let flat = all.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("allows every address"), "{all}");
+    }
+}
+
 #[test]
 fn validate_rejects_bad_provider_configuration() {
     let Some(ws) = Workspace::new() else { return };

@@ -1,24 +1,18 @@
 //! Create, update and delete. Each returns the state Terraform should save and the diagnostics;
 //! on failure the state is whatever is true on the server, so nothing is lost or orphaned.
 
-use std::time::Duration;
-
-use time::format_description::well_known::{Iso8601, Rfc3339};
-use time::{OffsetDateTime, PrimitiveDateTime};
-
 use crate::onesignal::{ApiKey, CreatedKey, Error, KeySpec};
-use crate::provider::api::{Api, KnownKeys};
+use crate::provider::api::Api;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
 use super::diagnostics;
 use super::model::*;
 use super::plan::{Rotation, rotation};
+use super::validate::MAX_NAME_CHARS;
 
-/// How far OneSignal's clock may be behind ours when judging whether a key was created during
-/// an attempt.
-const CLOCK_SKEW: Duration = Duration::from_secs(60);
-
-/// Creates the key, then reads it back for its timestamps.
+/// Creates the key under a temporary name that carries a random marker, renames it to the
+/// configured name, then reads it back for its timestamps. See the module documentation of the
+/// resource for why the marker.
 pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     let mut state = Attrs::of(planned);
     let app_id = state.str(APP_ID).unwrap_or_default().to_owned();
@@ -28,16 +22,17 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     state.set_str(MODE, Some(spec.ip_allowlist_mode.as_str()));
     state.set(CREATED_AT, Value::Null);
     state.set(UPDATED_AT, Value::Null);
-    let created = match create_without_orphans(client, &app_id, &spec, &mut diags).await {
+    let marker = new_marker();
+    let marked = KeySpec {
+        name: temporary_name(&spec.name, &marker),
+        ..spec.clone()
+    };
+    let created = match create_marked(client, &app_id, &marked, &marker).await {
         Ok(created) => created,
-        Err(CreateFailure::Failed(error)) => {
-            let action = format!("creating the key {:?} in app {app_id}", spec.name);
-            diags.push(diagnostics::client_error(&action, &app_id, &error));
-            return (Value::Null, diags);
-        }
+        Err(CreateFailure::Failed(diagnostic)) => return (Value::Null, diagnostic.into()),
         Err(CreateFailure::AdoptedWithoutSecret { token_id, error }) => {
             // Tracked, so not orphaned: Terraform saves a state returned with an error as
-            // tainted, and the next apply replaces the key.
+            // tainted, and the next apply replaces the key (its temporary name does not matter).
             state.set_str(ID, Some(&format!("{app_id}/{token_id}")));
             state.set_str(TOKEN_ID, Some(&token_id));
             state.set(TOKEN, Value::Null);
@@ -52,6 +47,16 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
     state.set_str(ID, Some(&format!("{app_id}/{}", created.token_id)));
     state.set_str(TOKEN_ID, Some(&created.token_id));
     state.set_str(TOKEN, Some(created.token.expose()));
+    // State records the configured name either way: if the rename fails, the next refresh reads
+    // the temporary name and the plan renames it. An error here would taint the key instead.
+    if let Err(error) = client.update_key(&app_id, &created.token_id, &spec).await {
+        diags.push(diagnostics::rename_failed(
+            &app_id,
+            &created.token_id,
+            &marked.name,
+            &error,
+        ));
+    }
     match find_key(client, &app_id, &created.token_id).await {
         Ok(Some(key)) => {
             state.set_str(CREATED_AT, key.created_at.as_deref());
@@ -70,79 +75,125 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
 /// and one more when no key of the first turned up.
 const CREATE_ATTEMPTS: usize = 2;
 
+/// OneSignal's limit of App API keys per app.
+pub const KEYS_PER_APP: usize = 16;
+
+/// A fresh marker for one resource's create, e.g. `[tf-3f9a1c2e]`: 32 random bits, so that no
+/// other writer's key (another Terraform run, the dashboard, a script) carries it by chance.
+fn new_marker() -> String {
+    format!("[tf-{:08x}]", rand::random::<u32>())
+}
+
+/// `name` followed by the marker, the name cut (by characters) so that the whole stays within
+/// OneSignal's limit.
+fn temporary_name(name: &str, marker: &str) -> String {
+    let room = MAX_NAME_CHARS.saturating_sub(marker.chars().count() + 1);
+    let kept: String = name.chars().take(room).collect();
+    format!("{kept} {marker}")
+}
+
 /// Why a create did not yield a key and its secret.
 enum CreateFailure {
-    /// No key of this resource is known to exist (the error says whether one may).
-    Failed(Error),
+    /// No key of this resource is tracked; the diagnostic says whether one may exist.
+    Failed(Diagnostic),
     /// The lost create made `token_id`, but rotating its unseen secret failed.
     AdoptedWithoutSecret { token_id: String, error: Error },
 }
 
-/// Sends the create; when its answer was lost, adopts the key it made (rotating it) or sends it
-/// once more. See the module documentation of the resource.
-async fn create_without_orphans(
+/// What a list of the app shows of the keys carrying a create's marker.
+#[derive(Debug, PartialEq)]
+enum Found<'a> {
+    /// No key carries it: the lost create did not act.
+    None,
+    /// Exactly one: the lost create's key, proven by the marker.
+    One(&'a ApiKey),
+    /// Several (a create delivered twice): which one's secret nobody else saw cannot be told.
+    Several(Vec<&'a ApiKey>),
+}
+
+/// The keys of `keys` whose name carries `marker`.
+fn carrying<'a>(keys: &'a [ApiKey], marker: &str) -> Found<'a> {
+    let mut found: Vec<&ApiKey> = keys.iter().filter(|k| k.name.contains(marker)).collect();
+    match found.len() {
+        0 => Found::None,
+        1 => Found::One(found.remove(0)),
+        _ => Found::Several(found),
+    }
+}
+
+/// Sends the create of a key named with `marker`; when its answer was lost, adopts the key that
+/// carries the marker (rotating it) or, when none does, sends it once more.
+async fn create_marked(
     client: &Api,
     app_id: &str,
-    spec: &KeySpec,
-    diags: &mut Diagnostics,
+    marked: &KeySpec,
+    marker: &str,
 ) -> Result<CreatedKey, CreateFailure> {
-    // No other create of this name in this app runs meanwhile, so a key of this name that
-    // appears during the attempt is this attempt's, not a neighbour's whose answer is on its way.
-    let _creating = client.creating(app_id, &spec.name).await;
-    // What the app held before: none of it was made by this create. An apply does not refresh,
-    // so its process may not have listed the app yet: one list per app and process (shared by
-    // the app's other creates). If it fails, creation times alone decide.
-    if !client.known_keys(app_id).listed
-        && let Err(error) = client.list_keys(app_id).await
-    {
-        tracing::debug!(app_id, %error, "could not list the app's keys before creating");
-    }
-    let before = client.known_keys(app_id);
-    let started = OffsetDateTime::now_utc();
+    let action = format!("creating the key {:?} in app {app_id}", marked.name);
     let mut lost = Vec::new();
     loop {
-        match client.create_key(app_id, spec).await {
-            Err(Error::Ambiguous { detail }) => lost.push(detail),
+        let error = match client.create_key(app_id, marked).await {
             Ok(created) => return Ok(created),
-            Err(error) if lost.is_empty() => return Err(CreateFailure::Failed(error)),
-            // The earlier, lost create may still have made a key: that is what the user must hear.
-            Err(error) => {
-                return Err(CreateFailure::Failed(Error::Ambiguous {
-                    detail: format!("{}; sending it again failed: {error}", lost.join("; ")),
-                }));
+            Err(Error::Ambiguous { detail }) => {
+                lost.push(detail);
+                None
             }
+            Err(error) => Some(error),
+        };
+        if let Some(error) = error {
+            if !lost.is_empty() {
+                // The earlier, lost create may still have made a key: that is what the user must hear.
+                let error = Error::Ambiguous {
+                    detail: format!("{}; sending it again failed: {error}", lost.join("; ")),
+                };
+                return Err(CreateFailure::Failed(diagnostics::client_error(
+                    &action, app_id, &error,
+                )));
+            }
+            return Err(CreateFailure::Failed(
+                refused_create(client, app_id, &action, &error).await,
+            ));
         }
         tracing::warn!(
             app_id,
-            "create answer lost; looking for the key it may have made"
+            marker,
+            "create answer lost; looking for the key carrying its marker"
         );
         let keys = client.list_keys(app_id).await.map_err(|error| {
             // The key may exist, and nobody tracks it: say so, not only why the list failed.
-            CreateFailure::Failed(Error::Ambiguous {
-                detail: format!("looking for the key it may have made failed: {error}"),
-            })
-        })?;
-        let candidates = made_during(&keys, &spec.name, &before, started);
-        let Some(adopted) = client.claim_first(app_id, candidates.iter().copied()) else {
-            if lost.len() < CREATE_ATTEMPTS {
-                continue;
-            }
-            return Err(CreateFailure::Failed(Error::Ambiguous {
+            let error = Error::Ambiguous {
                 detail: format!(
-                    "{} creates in a row got no answer, and no key of this name appeared ({})",
-                    lost.len(),
+                    "{}; looking for the key it may have made failed: {error}",
                     lost.join("; ")
                 ),
-            }));
+            };
+            CreateFailure::Failed(diagnostics::client_error(&action, app_id, &error))
+        })?;
+        let adopted = match carrying(&keys, marker) {
+            Found::One(key) => key,
+            Found::Several(keys) => {
+                let token_ids: Vec<&str> = keys.iter().map(|k| k.token_id.as_str()).collect();
+                return Err(CreateFailure::Failed(diagnostics::lost_create_unprovable(
+                    app_id,
+                    &marked.name,
+                    &token_ids,
+                )));
+            }
+            Found::None if lost.len() < CREATE_ATTEMPTS => continue,
+            Found::None => {
+                let error = Error::Ambiguous {
+                    detail: format!(
+                        "{} creates in a row got no answer, and no key named {:?} appeared ({})",
+                        lost.len(),
+                        marked.name,
+                        lost.join("; ")
+                    ),
+                };
+                return Err(CreateFailure::Failed(diagnostics::client_error(
+                    &action, app_id, &error,
+                )));
+            }
         };
-        let others: Vec<&str> = candidates
-            .iter()
-            .map(|k| k.token_id.as_str())
-            .filter(|t| *t != adopted.token_id)
-            .collect();
-        if !others.is_empty() {
-            diags.push(diagnostics::lost_creates_may_have_made(app_id, &others));
-        }
         tracing::info!(app_id, token_id = %adopted.token_id, "adopting the key the lost create made, rotating its secret");
         return match client.rotate_key(app_id, &adopted.token_id).await {
             Ok(token) => Ok(CreatedKey {
@@ -157,44 +208,17 @@ async fn create_without_orphans(
     }
 }
 
-/// The keys named `name` that the create started at `started` may have made, newest first: not
-/// among the keys seen `before` it, and created no earlier than its start (less clock skew). A
-/// key whose `created_at` cannot be read qualifies only when a list from before the attempt
-/// shows it is new; without evidence a key is never adopted, since rotating it would kill a
-/// secret someone else may use.
-fn made_during<'a>(
-    keys: &'a [ApiKey],
-    name: &str,
-    before: &KnownKeys,
-    started: OffsetDateTime,
-) -> Vec<&'a ApiKey> {
-    let earliest = started - CLOCK_SKEW;
-    let mut candidates: Vec<(Option<OffsetDateTime>, &ApiKey)> = keys
-        .iter()
-        .filter(|k| k.name == name && !before.token_ids.contains(&k.token_id))
-        .map(|k| (k.created_at.as_deref().and_then(parse_instant), k))
-        .filter(|(created, _)| match created {
-            Some(created) => *created >= earliest,
-            None => before.listed,
-        })
-        .collect();
-    candidates.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
-    candidates.into_iter().map(|(_, k)| k).collect()
-}
-
-/// An ISO-8601 timestamp as OneSignal may write it: RFC 3339, or without an offset (UTC), with a
-/// space or a `T` between date and time.
-fn parse_instant(text: &str) -> Option<OffsetDateTime> {
-    let text = text.trim();
-    let with_t = text.replacen(' ', "T", 1);
-    OffsetDateTime::parse(text, &Rfc3339)
-        .or_else(|_| OffsetDateTime::parse(&with_t, &Iso8601::DEFAULT))
-        .ok()
-        .or_else(|| {
-            PrimitiveDateTime::parse(&with_t, &Iso8601::DEFAULT)
-                .ok()
-                .map(PrimitiveDateTime::assume_utc)
-        })
+/// The diagnostic for a create OneSignal refused. A refusal (a 4xx other than the ones the
+/// client names) is counted against the app's keys: 16 or more means the key limit, however
+/// OneSignal words it.
+async fn refused_create(client: &Api, app_id: &str, action: &str, error: &Error) -> Diagnostic {
+    if matches!(error, Error::Validation { .. })
+        && let Ok(keys) = client.list_keys(app_id).await
+        && keys.len() >= KEYS_PER_APP
+    {
+        return diagnostics::key_limit_counted(app_id, keys.len(), error);
+    }
+    diagnostics::client_error(action, app_id, error)
 }
 
 /// Sends a PATCH when name, mode or allowlist changed, then rotates when the trigger says so.
@@ -289,66 +313,69 @@ mod tests {
     use super::*;
     use crate::onesignal::AllowlistMode;
 
-    fn key(token_id: &str, name: &str, created_at: Option<&str>) -> ApiKey {
+    fn key(token_id: &str, name: &str) -> ApiKey {
         ApiKey {
             token_id: token_id.into(),
             name: name.into(),
             ip_allowlist_mode: AllowlistMode::Disabled,
             ip_allowlist: Vec::new(),
-            created_at: created_at.map(Into::into),
+            created_at: None,
             updated_at: None,
         }
     }
 
-    fn known(listed: bool, token_ids: &[&str]) -> KnownKeys {
-        KnownKeys {
-            listed,
-            token_ids: token_ids.iter().map(|t| (*t).to_owned()).collect(),
+    #[test]
+    fn markers_are_random_and_short() {
+        let (a, b) = (new_marker(), new_marker());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "[tf-00000000]".len());
+        assert!(a.starts_with("[tf-") && a.ends_with(']'), "{a}");
+    }
+
+    #[test]
+    fn temporary_names_stay_within_the_limit() {
+        let marker = "[tf-3f9a1c2e]";
+        assert_eq!(temporary_name("svc", marker), "svc [tf-3f9a1c2e]");
+        for name in ["x".repeat(128), "é".repeat(128), "日".repeat(115)] {
+            let temporary = temporary_name(&name, marker);
+            assert_eq!(temporary.chars().count(), MAX_NAME_CHARS, "{temporary}");
+            assert!(temporary.ends_with(" [tf-3f9a1c2e]"));
+            assert!(name.starts_with(temporary.split(" [tf-").next().unwrap()));
         }
-    }
-
-    fn ids(keys: Vec<&ApiKey>) -> Vec<&str> {
-        keys.into_iter().map(|k| k.token_id.as_str()).collect()
-    }
-
-    #[test]
-    fn adoption_candidates_are_new_keys_of_that_name_newest_first() {
-        let started = time::macros::datetime!(2026-11-26 12:00:00 UTC);
-        let keys = [
-            key("old", "svc", Some("2026-11-26T11:00:00Z")),
-            key("other", "other", Some("2026-11-26T12:00:05Z")),
-            key("skewed", "svc", Some("2026-11-26T11:59:30Z")),
-            key("new", "svc", Some("2026-11-26 12:00:02")),
-            key("seen", "svc", Some("2026-11-26T12:00:09Z")),
-            key("undated", "svc", None),
-        ];
-        let nothing_listed = known(false, &[]);
-        assert_eq!(
-            ids(made_during(&keys, "svc", &nothing_listed, started)),
-            ["seen", "new", "skewed"]
-        );
-        // A list from before the attempt rules out what it showed, and vouches for undated keys.
-        let listed = known(true, &["old", "seen"]);
-        assert_eq!(
-            ids(made_during(&keys, "svc", &listed, started)),
-            ["new", "skewed", "undated"]
-        );
-        assert!(made_during(&keys, "nope", &listed, started).is_empty());
+        let short = "y".repeat(MAX_NAME_CHARS - marker.len() - 1);
+        assert_eq!(temporary_name(&short, marker), format!("{short} {marker}"));
     }
 
     #[test]
-    fn timestamps_parse_in_iso_8601_spellings() {
-        let at = time::macros::datetime!(2026-11-26 12:00:02 UTC);
-        for text in [
-            "2026-11-26T12:00:02Z",
-            "2026-11-26T12:00:02.000Z",
-            "2026-11-26T13:00:02+01:00",
-            "2026-11-26 12:00:02",
-            "2026-11-26T12:00:02",
-            "2026-11-26 17:00:02+05:00",
+    fn unprovable_candidates_are_named_with_their_imports() {
+        let d = diagnostics::lost_create_unprovable("app-1", "svc [tf-3f9a1c2e]", &["t1", "t2"]);
+        assert_eq!(d.severity, crate::tfplugin::Severity::Error);
+        for wanted in [
+            "t1, t2",
+            "terraform import <address> app-1/t1",
+            "terraform import <address> app-1/t2",
+            "\"svc [tf-3f9a1c2e]\"",
         ] {
-            assert_eq!(parse_instant(text), Some(at), "{text}");
+            assert!(d.detail.contains(wanted), "{wanted}: {}", d.detail);
         }
-        assert_eq!(parse_instant("yesterday"), None);
+    }
+
+    #[test]
+    fn only_the_marker_proves_a_key() {
+        let marker = "[tf-3f9a1c2e]";
+        let keys = [
+            // Another writer's key of the same configured name, made at the same moment.
+            key("theirs", "svc"),
+            // Another run's create of the same name, with its own marker.
+            key("neighbour", "svc [tf-0badc0de]"),
+            key("ours", "svc [tf-3f9a1c2e]"),
+        ];
+        assert_eq!(carrying(&keys, marker), Found::One(&keys[2]));
+        assert_eq!(carrying(&keys[..2], marker), Found::None);
+        let twice = [keys[2].clone(), key("again", "svc [tf-3f9a1c2e]")];
+        assert_eq!(
+            carrying(&twice, marker),
+            Found::Several(vec![&twice[0], &twice[1]])
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::onesignal::Error;
 use crate::provider::config::ENV_ORGANIZATION_API_KEY;
-use crate::tfplugin::Diagnostic;
+use crate::tfplugin::{AttributePath, Diagnostic};
 
 /// What the provider was doing when OneSignal failed, e.g. "creating the key \"svc\"".
 pub fn client_error(action: &str, app_id: &str, error: &Error) -> Diagnostic {
@@ -151,6 +151,82 @@ pub fn lost_creates_may_have_made(app_id: &str, token_ids: &[&str]) -> Diagnosti
             token_ids.join(", ")
         ),
     )
+}
+
+// --- create, plan, validate (issue 10)
+
+/// The key was created under its temporary name, but renaming it to the configured name failed.
+/// A warning, not an error: an error would make Terraform taint the new key and lose its secret.
+pub fn rename_failed(
+    app_id: &str,
+    token_id: &str,
+    temporary_name: &str,
+    error: &Error,
+) -> Diagnostic {
+    Diagnostic::warning(
+        "Created the key, but could not give it its name",
+        format!(
+            "The key {app_id}/{token_id} and its secret are saved in state, but OneSignal still \
+             shows it under the temporary name {temporary_name:?} it was created with (the \
+             marker proves which key a create made if its answer is lost). The next plan shows \
+             the name as a change and the apply renames it. Renaming failed: {error}."
+        ),
+    )
+    .at(AttributePath::attribute("name"))
+}
+
+/// After a lost create, several keys carry its marker: which one's secret nobody else saw cannot
+/// be told, so none is adopted.
+pub fn lost_create_unprovable(
+    app_id: &str,
+    temporary_name: &str,
+    token_ids: &[&str],
+) -> Diagnostic {
+    let imports: Vec<String> = token_ids
+        .iter()
+        .map(|t| format!("  terraform import <address> {app_id}/{t}"))
+        .collect();
+    Diagnostic::error(
+        "OneSignal did not answer the create request",
+        format!(
+            "The answer to the create was lost, and app {app_id} now holds {} keys named \
+             {temporary_name:?} (the request was delivered more than once): {}. The provider \
+             cannot tell which of them it may adopt, so it tracks none. Keep one: import it with\n\n{}\n\n\
+             then set rotation_trigger and change it in a later apply (the first value is only \
+             recorded) to get a secret Terraform knows, and delete the others in OneSignal's dashboard (Settings → Keys & \
+             IDs). Or delete them all and apply again.",
+            token_ids.len(),
+            token_ids.join(", "),
+            imports.join("\n"),
+        ),
+    )
+}
+
+/// A create was refused and the app's list shows it full, whatever OneSignal's wording.
+pub fn key_limit_counted(app_id: &str, keys: usize, error: &Error) -> Diagnostic {
+    Diagnostic::error(
+        "The app already has 16 API keys",
+        format!(
+            "OneSignal refused the new key, and app {app_id} already holds {keys} App API keys; \
+             OneSignal allows at most 16 per app. Delete keys the app no longer needs \
+             (dashboard: Settings → Keys & IDs), then apply again. OneSignal said: {error}."
+        ),
+    )
+}
+
+/// The plan would send `explicit` with no entries, which OneSignal refuses: validation did not
+/// see it because the list in the plan is not the configured one (`ignore_changes`).
+pub fn planned_explicit_without_entries() -> Diagnostic {
+    Diagnostic::error(
+        "The plan would send ip_allowlist_mode \"explicit\" with an empty ip_allowlist",
+        "OneSignal refuses an \"explicit\" key without allowlist entries, and this plan would \
+         send one: the ip_allowlist in the plan is empty although ip_allowlist_mode is \
+         \"explicit\". This happens when lifecycle { ignore_changes = [ip_allowlist] } keeps the \
+         key's current list and that list was emptied outside Terraform. Remove ip_allowlist \
+         from ignore_changes (the configured list is then sent), or set ip_allowlist_mode = \
+         \"disabled\", or restore the key's list in OneSignal's dashboard (Settings → Keys & IDs).",
+    )
+    .at(AttributePath::attribute("ip_allowlist_mode"))
 }
 
 /// Returned after import: the secret cannot be read back.

@@ -9,20 +9,24 @@
 //!   rotation. From the moment such an answer arrives, the state returned to Terraform carries it,
 //!   whatever fails afterwards (the read-back, a later step): Terraform saves a non-null state
 //!   even with an error.
-//! - **Never orphan a key.** A create whose answer never came back may still have created a key
-//!   with a secret nobody saw. The provider does not blindly create again. Before the first
-//!   create in an app, a process that has not listed the app yet (an apply does not refresh)
-//!   lists it once, so it knows which keys were there before. After a lost answer it lists the
-//!   app's keys again and looks for the key that create made: one with the requested name that
-//!   was not there before, that this process did not create or adopt for another resource, and
-//!   whose `created_at` is no earlier than the first attempt's start less a minute of clock skew
-//!   (a key whose `created_at` cannot be read qualifies only when the earlier list shows it is
-//!   new); the newest such key when there are several, with a warning naming the others. Creates
-//!   of the same name in one app take turns, so a neighbour's key whose answer is still on its way
-//!   is never taken. If a key is found, it is adopted and **rotated**, so that the secret in state
-//!   is one nobody else has seen; if that rotation fails, the key is returned without a secret and
-//!   with an error, so Terraform tracks it as tainted and replaces it on the next apply. If none is
-//!   found, the create is sent once more.
+//! - **Never orphan a key, never touch someone else's.** A create whose answer never came back
+//!   may still have made a key with a secret nobody saw; another writer (another Terraform run, a
+//!   colleague in the dashboard, a script) may make a key of the same name at the same moment,
+//!   and rotating theirs would kill their secret. So a create is sent under a temporary name, the
+//!   configured name plus a random marker (`svc [tf-3f9a1c2e]`, the name cut to stay within 128
+//!   characters), and renamed to the configured name as soon as it answers. After a lost answer
+//!   the provider lists the app: exactly one key carrying the marker is this create's, proven, so
+//!   it is adopted and **rotated** (the secret in state is then one nobody else has seen); none
+//!   means the create did not act, so it is sent once more (two creates at most); several (the
+//!   request was delivered twice), or a list that cannot be read, prove nothing, and the error
+//!   names the candidates and how to import them. If the adopted key's rotation fails, the key is
+//!   returned without a secret and with an error, so Terraform tracks it as tainted and replaces
+//!   it on the next apply. A failed rename is only a warning (an error would taint the new key and
+//!   lose its secret): state records the configured name, so the next refresh shows the temporary
+//!   name as drift and the next apply renames it.
+//! - **The plan is what will be sent.** Validation judges the configuration, but a plan can hold
+//!   other values (`ignore_changes` hands the provider the key's current list as configured), so
+//!   the plan refuses settings OneSignal would refuse before anything is sent.
 
 pub mod apply;
 pub mod diagnostics;

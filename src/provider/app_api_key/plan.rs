@@ -5,6 +5,7 @@
 use crate::provider::allowlist;
 use crate::tfplugin::{AttributePath, Diagnostic, PlanResponse, Value};
 
+use super::diagnostics;
 use super::model::*;
 
 /// Whether an apply will rotate the key.
@@ -29,8 +30,31 @@ pub fn rotation(prior_trigger: &Value, new_trigger: &Value) -> Rotation {
     }
 }
 
-/// Plans a create (`prior` null) or an in-place update.
+/// Plans a create (`prior` null) or an in-place update, and refuses a plan whose settings
+/// OneSignal would refuse.
 pub fn plan(prior: &Value, proposed: &Value, config: &Value) -> PlanResponse {
+    let mut response = plan_values(prior, proposed, config);
+    if would_send_explicit_without_entries(&Attrs::of(&response.planned_state)) {
+        response
+            .diagnostics
+            .push(diagnostics::planned_explicit_without_entries());
+    }
+    response
+}
+
+/// Whether the planned settings are `explicit` with a known, empty list. Validation rejects that
+/// in a configuration, but the plan may hold other values: with `lifecycle { ignore_changes =
+/// [ip_allowlist] }` Terraform hands the provider the key's current list as the configured one.
+fn would_send_explicit_without_entries(planned: &Attrs) -> bool {
+    planned.str(MODE) == Some("explicit")
+        && match planned.get(ALLOWLIST) {
+            Value::Null => true,
+            Value::Set(items) | Value::List(items) => items.is_empty(),
+            _ => false,
+        }
+}
+
+fn plan_values(prior: &Value, proposed: &Value, config: &Value) -> PlanResponse {
     let config = Attrs::of(config);
     let mut planned = Attrs::of(proposed);
     let mut response = PlanResponse::default();
@@ -332,6 +356,50 @@ mod tests {
             vec![AttributePath::attribute(APP_ID)]
         );
         assert!(planned.get(TOKEN_ID).is_unknown());
+    }
+
+    #[test]
+    fn explicit_with_an_emptied_list_hidden_by_ignore_changes_is_refused() {
+        // The remote list was emptied (and the mode disabled) outside Terraform; with
+        // ignore_changes = [ip_allowlist] Terraform passes the prior list as the config's.
+        let mut prior = prior_state();
+        prior.set(MODE, s("disabled"));
+        for emptied in [Value::Null, set(&[])] {
+            prior.set(ALLOWLIST, emptied.clone());
+            let mut c = config();
+            c.set(MODE, s("explicit"));
+            c.set(ALLOWLIST, emptied);
+            let (_, response) = run(&prior, &c);
+            let errors: Vec<_> = response
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect();
+            assert_eq!(errors.len(), 1, "{:?}", response.diagnostics);
+            assert_eq!(
+                errors[0].attribute,
+                Some(AttributePath::attribute(MODE)),
+                "{:?}",
+                errors[0]
+            );
+            for named in ["ip_allowlist", "ignore_changes", "\"disabled\""] {
+                assert!(
+                    errors[0].summary.contains(named) || errors[0].detail.contains(named),
+                    "{named}: {:?}",
+                    errors[0]
+                );
+            }
+        }
+        // Unknown or non-empty lists, and a derived mode, pass.
+        let mut c = config();
+        c.set(MODE, s("explicit"));
+        c.set(ALLOWLIST, Value::unknown());
+        assert!(run(&prior_state(), &c).1.diagnostics.is_empty());
+        c.set(ALLOWLIST, Value::Set(vec![Value::unknown()]));
+        assert!(run(&prior_state(), &c).1.diagnostics.is_empty());
+        let mut c = config();
+        c.set(ALLOWLIST, Value::Null);
+        assert!(run(&prior_state(), &c).1.diagnostics.is_empty());
     }
 
     #[test]

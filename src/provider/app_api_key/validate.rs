@@ -11,10 +11,8 @@ pub const MAX_NAME_CHARS: usize = 128;
 /// Checks a configuration.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    if let Some(app_id) = config.get_attr("app_id").as_str()
-        && !is_uuid(app_id)
-    {
-        diags.push(invalid_app_id(app_id));
+    if let Some(problem) = config.get_attr("app_id").as_str().and_then(app_id_problem) {
+        diags.push(problem);
     }
     if let Some(name) = config.get_attr("name").as_str() {
         let chars = name.chars().count();
@@ -34,9 +32,16 @@ pub fn validate(config: &Value) -> Diagnostics {
         Value::Set(items) | Value::List(items) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
+    // Enforced when explicit, or when the mode is left to derive (then explicit, as there are
+    // entries); an unknown mode may still turn out explicit, so it is judged at apply.
+    let enforced = mode.as_str() == Some("explicit") || mode.is_null();
     for entry in &entries {
-        if let Err(problem) = allowlist::parse_entry(entry) {
-            diags.push(invalid_entry(entry, &problem));
+        match allowlist::parse_entry(entry) {
+            Err(problem) => diags.push(invalid_entry(entry, &problem)),
+            Ok(network) if enforced && network.prefix_len() == 0 => {
+                diags.push(allows_every_address(entry));
+            }
+            Ok(_) => {}
         }
     }
     for (first, later) in allowlist::duplicates(&entries) {
@@ -60,6 +65,62 @@ pub fn validate(config: &Value) -> Diagnostics {
 /// Whether `s` is a UUID in its usual hyphenated form.
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
+/// What is wrong with a configured `app_id`, if anything: not a UUID, or a UUID that OneSignal
+/// would not find as written (surrounding whitespace, upper case: OneSignal's ids are lower-case).
+pub fn app_id_problem(app_id: &str) -> Option<Diagnostic> {
+    let trimmed = app_id.trim();
+    if trimmed != app_id && is_uuid(trimmed) {
+        return Some(app_id_with_whitespace(
+            app_id,
+            &trimmed.to_ascii_lowercase(),
+        ));
+    }
+    if !is_uuid(app_id) {
+        return Some(invalid_app_id(app_id));
+    }
+    if app_id.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some(upper_case_app_id(app_id));
+    }
+    None
+}
+
+fn app_id_with_whitespace(app_id: &str, fixed: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid app_id: remove the surrounding whitespace",
+        format!(
+            "{app_id:?} has whitespace before or after the App ID, so OneSignal would not find \
+             the app. Write app_id = \"{fixed}\" (a pasted value often carries a trailing space \
+             or newline; trimspace() removes it from a variable)."
+        ),
+    )
+    .at(AttributePath::attribute("app_id"))
+}
+
+fn upper_case_app_id(app_id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid app_id: use lower case",
+        format!(
+            "{app_id:?} is written in upper case, but OneSignal's App IDs are lower-case and it \
+             would not find the app. Write app_id = \"{}\" (lower() does it for a variable).",
+            app_id.to_ascii_lowercase()
+        ),
+    )
+    .at(AttributePath::attribute("app_id"))
+}
+
+fn allows_every_address(entry: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "ip_allowlist entry allows every address",
+        format!(
+            "The ip_allowlist entry {entry:?} is a /0 network: it matches every IPv{} address, so \
+             the allowlist does not restrict who may use the key. List the networks that should \
+             use the key instead; if any address may, say so with ip_allowlist_mode = \"disabled\".",
+            if entry.contains(':') { "6" } else { "4" }
+        ),
+    )
+    .at(AttributePath::attribute("ip_allowlist").key(entry))
 }
 
 /// The diagnostic for an `app_id` that is not a UUID (shared with the data source).
@@ -243,12 +304,64 @@ mod tests {
                 config(APP, "svc", Some("disabled"), Some(&["10.0.0.1"])),
                 vec![(Warning, "ip_allowlist_mode")],
             ),
+            (
+                config(&APP.to_ascii_uppercase(), "svc", None, None),
+                vec![(Error, "app_id")],
+            ),
+            (
+                config(&format!("{APP} "), "svc", None, None),
+                vec![(Error, "app_id")],
+            ),
+            (
+                config(&format!("\t{APP}\n"), "svc", None, None),
+                vec![(Error, "app_id")],
+            ),
+            (
+                config(APP, "svc", None, Some(&["0.0.0.0/0", "10.0.0.0/8"])),
+                vec![(Warning, r#"ip_allowlist["0.0.0.0/0"]"#)],
+            ),
+            (
+                config(APP, "svc", Some("explicit"), Some(&["::/0"])),
+                vec![(Warning, r#"ip_allowlist["::/0"]"#)],
+            ),
+            // Not enforced anyway: the one warning says so.
+            (
+                config(APP, "svc", Some("disabled"), Some(&["0.0.0.0/0"])),
+                vec![(Warning, "ip_allowlist_mode")],
+            ),
         ];
         for (config, want) in table {
             let want: Vec<(Severity, String)> =
                 want.into_iter().map(|(s, p)| (s, p.to_owned())).collect();
             assert_eq!(found(&config), want, "{config:?}");
         }
+    }
+
+    #[test]
+    fn app_id_errors_suggest_the_spelling_onesignal_knows() {
+        let detail = |app_id: &str| {
+            validate(&config(app_id, "svc", None, None))
+                .iter()
+                .next()
+                .unwrap()
+                .detail
+                .clone()
+        };
+        let upper = detail(&APP.to_ascii_uppercase());
+        assert!(upper.contains(&format!("app_id = \"{APP}\"")), "{upper}");
+        assert!(upper.contains("lower-case"), "{upper}");
+        let padded = detail(&format!(" {} ", APP.to_ascii_uppercase()));
+        assert!(padded.contains(&format!("app_id = \"{APP}\"")), "{padded}");
+        assert!(padded.contains("whitespace"), "{padded}");
+        let every = validate(&config(APP, "svc", None, Some(&["::/0"])));
+        assert!(
+            every
+                .iter()
+                .next()
+                .unwrap()
+                .detail
+                .contains("every IPv6 address")
+        );
     }
 
     #[test]
