@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::RngExt;
 
 /// The first backoff step; each later one doubles.
 pub(crate) const BASE_DELAY: Duration = Duration::from_millis(500);

@@ -23,10 +23,15 @@
 //!   `[type JSON as bytes, value encoded with that type]`.
 //!
 //! The decoder works on a byte slice with explicit bounds checks, so hostile
-//! input can only produce errors: lengths are never trusted for allocation
-//! (every element costs at least one input byte, so a lying length runs out
-//! of input), nesting is capped at [`MAX_DEPTH`], and trailing bytes are
-//! rejected.
+//! input can only produce errors: a length reserves no more room than the
+//! remaining input could fill (every element costs at least one input byte,
+//! so a lying length runs out of input), nesting is capped at [`MAX_DEPTH`],
+//! and trailing bytes are rejected.
+//!
+//! Neither direction tracks where it is while things go well: an error
+//! collects its [`Path`] as it travels back up (see `DecodeError::under`), so
+//! decoding and encoding an object copy no attribute name for a path that is
+//! only printed when something is wrong.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,6 +78,14 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl DecodeError {
+    /// The error as its caller sees it: `step` leads from there to here.
+    fn under(mut self, step: PathStep) -> Self {
+        self.path.0.insert(0, step);
+        self
+    }
+}
+
 /// Why a value could not be encoded as the given type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodeError {
@@ -90,16 +103,20 @@ impl fmt::Display for EncodeError {
 
 impl std::error::Error for EncodeError {}
 
+impl EncodeError {
+    /// The error as its caller sees it: `step` leads from there to here.
+    fn under(mut self, step: PathStep) -> Self {
+        self.path.0.insert(0, step);
+        self
+    }
+}
+
 /// Decodes msgpack `bytes` as a value of type `ty`.
 ///
 /// Objects come back with every attribute of `ty` present (null when the
 /// input omitted it). Never panics; rejects trailing bytes.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
-    let mut d = Decoder {
-        buf: bytes,
-        pos: 0,
-        path: Vec::new(),
-    };
+    let mut d = Decoder { buf: bytes, pos: 0 };
     let v = d.value(ty, 0)?;
     if d.pos != bytes.len() {
         return Err(d.err(format!(
@@ -116,8 +133,8 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
 /// rejects values that do not conform to `ty`, naming the offending path.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
     let mut e = Encoder {
-        out: Vec::new(),
-        path: Vec::new(),
+        // Most values Terraform exchanges with a provider are a few hundred bytes.
+        out: Vec::with_capacity(256),
     };
     e.value(value, ty)?;
     Ok(e.out)
@@ -128,15 +145,22 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
 struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
-    path: Vec<PathStep>,
 }
 
 impl<'a> Decoder<'a> {
+    /// An error here; callers above add the steps that led here.
     fn err(&self, reason: impl Into<String>) -> DecodeError {
         DecodeError {
-            path: Path(self.path.clone()),
+            path: Path::default(),
             reason: reason.into(),
         }
+    }
+
+    /// Room to reserve for `n` elements: `n` is untrusted, but each element
+    /// consumes at least one input byte, so never more than the input left
+    /// could fill — no more than a genuine value of that size would take.
+    fn capacity(&self, n: usize) -> usize {
+        n.min(self.buf.len() - self.pos)
     }
 
     fn peek(&self) -> Result<Marker, DecodeError> {
@@ -205,7 +229,8 @@ impl<'a> Decoder<'a> {
             Type::Number => self.number().map(Value::Number),
             Type::String => {
                 let m = self.marker()?;
-                self.str_body(m, "string").map(Value::String)
+                self.str_slice(m, "string")
+                    .map(|s| Value::String(s.to_owned()))
             }
             Type::List(et) => self.elements(et, depth).map(Value::List),
             Type::Set(et) => self.elements(et, depth).map(Value::Set),
@@ -217,11 +242,10 @@ impl<'a> Decoder<'a> {
                         ets.len()
                     )));
                 }
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(ets.len());
                 for (i, et) in ets.iter().enumerate() {
-                    self.path.push(PathStep::Index(i));
-                    out.push(self.value(et, depth + 1)?);
-                    self.path.pop();
+                    let v = self.value(et, depth + 1);
+                    out.push(v.map_err(|e| e.under(PathStep::Index(i)))?);
                 }
                 Ok(Value::Tuple(out))
             }
@@ -229,13 +253,15 @@ impl<'a> Decoder<'a> {
                 let n = self.map_len("map")?;
                 let mut out = BTreeMap::new();
                 for _ in 0..n {
-                    let key = self.key("map")?;
-                    self.path.push(PathStep::Key(key.clone()));
-                    let v = self.value(et, depth + 1)?;
-                    if out.insert(key, v).is_some() {
-                        return Err(self.err("duplicate map key"));
+                    let m = self.marker()?;
+                    let key = self.str_slice(m, "map key")?;
+                    let v = self.value(et, depth + 1);
+                    let v = v.map_err(|e| e.under(PathStep::Key(key.to_owned())))?;
+                    if out.insert(key.to_owned(), v).is_some() {
+                        return Err(self
+                            .err("duplicate map key")
+                            .under(PathStep::Key(key.to_owned())));
                     }
-                    self.path.pop();
                 }
                 Ok(Value::Map(out))
             }
@@ -243,21 +269,30 @@ impl<'a> Decoder<'a> {
                 let n = self.map_len("object")?;
                 let mut out = BTreeMap::new();
                 for _ in 0..n {
-                    let key = self.key("object")?;
-                    self.path.push(PathStep::Attr(key.clone()));
-                    let Some(aty) = attrs.get(&key) else {
-                        return Err(self.err("unsupported attribute"));
+                    let m = self.marker()?;
+                    let key = self.str_slice(m, "object key")?;
+                    // The schema's own name is the one copied into the value.
+                    let Some((name, aty)) = attrs.get_key_value(key) else {
+                        return Err(self
+                            .err("unsupported attribute")
+                            .under(PathStep::Attr(key.to_owned())));
                     };
-                    let v = self.value(aty, depth + 1)?;
-                    if out.insert(key, v).is_some() {
-                        return Err(self.err("duplicate attribute"));
+                    let v = self.value(aty, depth + 1);
+                    let v = v.map_err(|e| e.under(PathStep::Attr(name.clone())))?;
+                    if out.insert(name.clone(), v).is_some() {
+                        return Err(self
+                            .err("duplicate attribute")
+                            .under(PathStep::Attr(name.clone())));
                     }
-                    self.path.pop();
                 }
                 // go-cty always sends every attribute; tolerate omissions by
                 // filling nulls so callers can rely on a complete object.
-                for name in attrs.keys() {
-                    out.entry(name.clone()).or_insert(Value::Null);
+                if out.len() < attrs.len() {
+                    for name in attrs.keys() {
+                        if !out.contains_key(name) {
+                            out.insert(name.clone(), Value::Null);
+                        }
+                    }
                 }
                 Ok(Value::Object(out))
             }
@@ -266,13 +301,11 @@ impl<'a> Decoder<'a> {
 
     fn elements(&mut self, et: &Type, depth: usize) -> Result<Vec<Value>, DecodeError> {
         let n = self.array_len("list or set")?;
-        // No with_capacity(n): n is untrusted. Each element consumes input,
-        // so a false n ends in "unexpected end of input".
-        let mut out = Vec::new();
+        // A false n ends in "unexpected end of input" (see `capacity`).
+        let mut out = Vec::with_capacity(self.capacity(n));
         for i in 0..n {
-            self.path.push(PathStep::Index(i));
-            out.push(self.value(et, depth + 1)?);
-            self.path.pop();
+            let v = self.value(et, depth + 1);
+            out.push(v.map_err(|e| e.under(PathStep::Index(i)))?);
         }
         Ok(out)
     }
@@ -295,14 +328,10 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn key(&mut self, what: &str) -> Result<String, DecodeError> {
-        let m = self.marker()?;
-        self.str_body(m, &format!("{what} key"))
-    }
-
-    /// Reads a string after its marker. Bin is accepted too, as go-cty's
-    /// msgpack library does; either way the bytes must be UTF-8.
-    fn str_body(&mut self, m: Marker, what: &str) -> Result<String, DecodeError> {
+    /// Reads a string after its marker, borrowing it from the input. Bin is
+    /// accepted too, as go-cty's msgpack library does; either way the bytes
+    /// must be UTF-8.
+    fn str_slice(&mut self, m: Marker, what: &str) -> Result<&'a str, DecodeError> {
         let n = match m {
             Marker::FixStr(n) => usize::from(n),
             Marker::Str8 | Marker::Bin8 => self.len8()?,
@@ -311,10 +340,7 @@ impl<'a> Decoder<'a> {
             m => return Err(self.err(format!("{what} is required, found {}", kind(m)))),
         };
         let bytes = self.take(n)?;
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(_) => Err(self.err(format!("{what} is not valid UTF-8"))),
-        }
+        std::str::from_utf8(bytes).map_err(|_| self.err(format!("{what} is not valid UTF-8")))
     }
 
     /// An integer of any msgpack width, as i128 so every width fits.
@@ -347,8 +373,8 @@ impl<'a> Decoder<'a> {
             Marker::F32 => f64::from(f32::from_be_bytes(self.be()?)),
             Marker::F64 => f64::from_be_bytes(self.be()?),
             m => {
-                let s = self.str_body(m, "number")?;
-                return Number::parse_decimal(&s)
+                let s = self.str_slice(m, "number")?;
+                return Number::parse_decimal(s)
                     .ok_or_else(|| self.err("number is required, found a non-numeric string"));
             }
         };
@@ -363,8 +389,8 @@ impl<'a> Decoder<'a> {
             return Err(self.err("dynamic value array must have exactly two elements"));
         }
         let m = self.marker()?;
-        let type_json = self.str_body(m, "dynamic value type JSON")?;
-        let ty = serde_json::from_str::<serde_json::Value>(&type_json)
+        let type_json = self.str_slice(m, "dynamic value type JSON")?;
+        let ty = serde_json::from_str::<serde_json::Value>(type_json)
             .ok()
             .and_then(|j| Type::from_json(&j).ok())
             .ok_or_else(|| self.err("dynamic value carries an invalid type"))?;
@@ -404,7 +430,6 @@ impl<'a> Decoder<'a> {
         let mut sub = Decoder {
             buf: payload,
             pos: 0,
-            path: self.path.clone(),
         };
         sub.refinements(ty)
     }
@@ -431,8 +456,8 @@ impl<'a> Decoder<'a> {
                         return Err(self.err("string prefix refinement for a non-string type"));
                     }
                     let m = self.marker()?;
-                    let p = self.str_body(m, "string prefix refinement")?;
-                    r.string_prefix = Some(p).filter(|p| !p.is_empty());
+                    let p = self.str_slice(m, "string prefix refinement")?;
+                    r.string_prefix = (!p.is_empty()).then(|| p.to_owned());
                 }
                 RFN_NUMBER_MIN | RFN_NUMBER_MAX => {
                     if *ty != Type::Number {
@@ -480,7 +505,7 @@ impl<'a> Decoder<'a> {
         if definitely_null {
             return Ok(Value::Null);
         }
-        Ok(Value::Unknown(r))
+        Ok(Value::unknown_refined(r))
     }
 
     /// Skips one msgpack value of any kind.
@@ -560,7 +585,6 @@ fn kind(m: Marker) -> &'static str {
 
 struct Encoder {
     out: Vec<u8>,
-    path: Vec<PathStep>,
 }
 
 /// Writes into a `Vec` cannot fail, but rmp's signatures return `Result`;
@@ -573,9 +597,10 @@ fn wrote<T, E: fmt::Debug>(r: Result<T, E>) -> Result<(), EncodeError> {
 }
 
 impl Encoder {
+    /// An error here; callers above add the steps that led here.
     fn err(&self, reason: impl Into<String>) -> EncodeError {
         EncodeError {
-            path: Path(self.path.clone()),
+            path: Path::default(),
             reason: reason.into(),
         }
     }
@@ -607,7 +632,7 @@ impl Encoder {
                 value_kind(other)
             ))),
             (_, Value::Null) => wrote(w::write_nil(&mut self.out)),
-            (_, Value::Unknown(r)) => self.unknown(r, ty),
+            (_, Value::Unknown(r)) => self.unknown(r.as_deref(), ty),
             (Type::Bool, Value::Bool(b)) => wrote(w::write_bool(&mut self.out, *b)),
             (Type::Number, Value::Number(n)) => self.number(n),
             (Type::String, Value::String(s)) => wrote(w::write_str(&mut self.out, s)),
@@ -615,9 +640,7 @@ impl Encoder {
                 let n = self.len(items.len())?;
                 wrote(w::write_array_len(&mut self.out, n))?;
                 for (i, item) in items.iter().enumerate() {
-                    self.path.push(PathStep::Index(i));
-                    self.value(item, et)?;
-                    self.path.pop();
+                    self.value(item, et).map_err(|e| e.under(PathStep::Index(i)))?;
                 }
                 Ok(())
             }
@@ -628,9 +651,7 @@ impl Encoder {
                 let n = self.len(items.len())?;
                 wrote(w::write_array_len(&mut self.out, n))?;
                 for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                    self.path.push(PathStep::Index(i));
-                    self.value(item, et)?;
-                    self.path.pop();
+                    self.value(item, et).map_err(|e| e.under(PathStep::Index(i)))?;
                 }
                 Ok(())
             }
@@ -638,26 +659,24 @@ impl Encoder {
                 let n = self.len(entries.len())?;
                 wrote(w::write_map_len(&mut self.out, n))?;
                 for (k, item) in entries {
-                    self.path.push(PathStep::Key(k.clone()));
                     wrote(w::write_str(&mut self.out, k))?;
-                    self.value(item, et)?;
-                    self.path.pop();
+                    self.value(item, et).map_err(|e| e.under(PathStep::Key(k.clone())))?;
                 }
                 Ok(())
             }
             (Type::Object(attrs), Value::Object(vals)) => {
                 if let Some(extra) = vals.keys().find(|k| !attrs.contains_key(*k)) {
-                    self.path.push(PathStep::Attr(extra.clone()));
-                    return Err(self.err("attribute is not part of the object type"));
+                    return Err(self
+                        .err("attribute is not part of the object type")
+                        .under(PathStep::Attr(extra.clone())));
                 }
                 // BTreeMap iterates in byte order, the order go-cty sorts by.
                 let n = self.len(attrs.len())?;
                 wrote(w::write_map_len(&mut self.out, n))?;
                 for (name, aty) in attrs {
-                    self.path.push(PathStep::Attr(name.clone()));
                     wrote(w::write_str(&mut self.out, name))?;
-                    self.value(vals.get(name).unwrap_or(&Value::Null), aty)?;
-                    self.path.pop();
+                    self.value(vals.get(name).unwrap_or(&Value::Null), aty)
+                        .map_err(|e| e.under(PathStep::Attr(name.clone())))?;
                 }
                 Ok(())
             }
@@ -692,7 +711,11 @@ impl Encoder {
 
     /// `d4 00 00` when nothing is known; else ext 12 with only the present
     /// refinements, each checked against the type it applies to.
-    fn unknown(&mut self, r: &Refinements, ty: &Type) -> Result<(), EncodeError> {
+    fn unknown(&mut self, r: Option<&Refinements>, ty: &Type) -> Result<(), EncodeError> {
+        let Some(r) = r else {
+            self.out.extend_from_slice(&UNKNOWN_BYTES);
+            return Ok(());
+        };
         let mut body = Vec::new();
         let mut n = 0u32;
         if r.not_null {
@@ -939,7 +962,7 @@ mod tests {
             ),
         ];
         for (ty, r) in cases {
-            let bytes = round_trip(&Value::Unknown(r), &ty);
+            let bytes = round_trip(&Value::unknown_refined(r), &ty);
             assert_eq!(
                 bytes[bytes[0] as usize - 0xc7 + 2],
                 0x0c,
@@ -955,7 +978,7 @@ mod tests {
             string_prefix: Some("ab".into()),
             ..Default::default()
         };
-        let bytes = encode(&Value::Unknown(r), &Type::String).unwrap();
+        let bytes = encode(&Value::unknown_refined(r), &Type::String).unwrap();
         assert_eq!(
             bytes,
             [0xc7, 0x07, 0x0c, 0x82, 0x01, 0xc2, 0x02, 0xa2, b'a', b'b']
@@ -966,7 +989,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            encode(&Value::Unknown(empty), &Type::String).unwrap(),
+            encode(&Value::unknown_refined(empty), &Type::String).unwrap(),
             UNKNOWN_BYTES
         );
         // Dynamic unknowns are never refined.
@@ -975,7 +998,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            encode(&Value::Unknown(nn), &Type::Dynamic).unwrap(),
+            encode(&Value::unknown_refined(nn), &Type::Dynamic).unwrap(),
             UNKNOWN_BYTES
         );
     }
@@ -986,12 +1009,12 @@ mod tests {
             string_prefix: Some("x".into()),
             ..Default::default()
         };
-        assert!(encode(&Value::Unknown(prefix), &Type::Number).is_err());
+        assert!(encode(&Value::unknown_refined(prefix), &Type::Number).is_err());
         let len = Refinements {
             length_lower: Some(1),
             ..Default::default()
         };
-        assert!(encode(&Value::Unknown(len), &Type::Object(BTreeMap::new())).is_err());
+        assert!(encode(&Value::unknown_refined(len), &Type::Object(BTreeMap::new())).is_err());
         // Decoding: a length bound on a string.
         assert!(decode(&[0xc7, 0x03, 0x0c, 0x81, 0x05, 0x01], &Type::String).is_err());
     }
@@ -1009,7 +1032,7 @@ mod tests {
         let v = s(&[0xd6, 0x0c, 0x81, 0x01, 0xc2, 0x00]);
         assert_eq!(
             v,
-            Value::Unknown(Refinements {
+            Value::unknown_refined(Refinements {
                 not_null: true,
                 ..Default::default()
             })
@@ -1026,7 +1049,7 @@ mod tests {
             number_upper: Some((Number::Int(100), false)),
             ..Default::default()
         };
-        assert_eq!(v, Value::Unknown(want));
+        assert_eq!(v, Value::unknown_refined(want));
         // Length bounds {5: 1, 6: 10} on a set.
         let v = decode(
             &[0xc7, 0x05, 0x0c, 0x82, 0x05, 0x01, 0x06, 0x0a],
@@ -1038,7 +1061,7 @@ mod tests {
             length_upper: Some(10),
             ..Default::default()
         };
-        assert_eq!(v, Value::Unknown(want));
+        assert_eq!(v, Value::unknown_refined(want));
         // Strings: fixstr, str8, str16.
         assert_eq!(s(&[0xa2, b'h', b'i']), Value::string("hi"));
         assert_eq!(s(&[0xd9, 0x03, b'a', b'b', b'c']), Value::string("abc"));
@@ -1259,18 +1282,19 @@ mod tests {
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
     }
 
-    /// Deterministic fuzzing: random bytes, and random corruptions of valid
-    /// encodings, must only ever produce `Ok` or `Err`.
+    /// Random bytes, and valid encodings with bytes changed and cut off,
+    /// must only ever produce `Ok` or `Err`; whatever decodes must re-encode
+    /// and decode to the same value. Run through a `TestRunner` rather than
+    /// `proptest!` so the test can also check that some inputs did decode —
+    /// otherwise the round-trip half would be checked on nothing.
     #[test]
-    fn pseudo_random_input_never_panics() {
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let types = [
+    fn arbitrary_input_never_panics_and_what_decodes_round_trips() {
+        use proptest::prelude::*;
+        use proptest::sample::Index;
+        use proptest::test_runner::{Config, TestRunner};
+        use std::cell::Cell;
+
+        let types = vec![
             Type::String,
             Type::Number,
             Type::Dynamic,
@@ -1286,7 +1310,7 @@ mod tests {
             &obj(&[
                 (
                     "a",
-                    Value::Unknown(Refinements {
+                    Value::unknown_refined(Refinements {
                         string_prefix: Some("p".into()),
                         ..Default::default()
                     }),
@@ -1300,28 +1324,42 @@ mod tests {
             &types[5],
         )
         .unwrap();
-        let mut decoded_ok = 0;
-        for round in 0..20_000 {
-            let bytes: Vec<u8> = if round % 2 == 0 {
-                let len = (next() % 40) as usize;
-                (0..len).map(|_| next() as u8).collect()
-            } else {
-                let mut b = seed.clone();
-                for _ in 0..=(next() % 3) {
-                    let i = (next() as usize) % b.len();
-                    b[i] = next() as u8;
+        let damaged_seed = (
+            prop::collection::vec((any::<Index>(), any::<u8>()), 1..=3),
+            any::<Index>(),
+        )
+            .prop_map(move |(changes, cut)| {
+                let mut bytes = seed.clone();
+                for (at, byte) in changes {
+                    let i = at.index(bytes.len());
+                    bytes[i] = byte;
                 }
-                b.truncate((next() as usize) % (b.len() + 1));
-                b
-            };
-            let ty = &types[(next() as usize) % types.len()];
-            if let Ok(v) = decode(&bytes, ty) {
-                decoded_ok += 1;
-                // Whatever decodes must re-encode and decode to the same value.
-                let again = encode(&v, ty).expect("decoded value re-encodes");
-                assert_eq!(decode(&again, ty).expect("re-decodes"), v);
+                bytes.truncate(cut.index(bytes.len() + 1));
+                bytes
+            });
+        let input = (
+            prop_oneof![prop::collection::vec(any::<u8>(), 0..40), damaged_seed,],
+            prop::sample::select(types),
+        );
+        let decoded_ok = Cell::new(0);
+        let mut runner = TestRunner::new(Config {
+            cases: 20_000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&input, |(bytes, ty)| {
+            if let Ok(v) = decode(&bytes, &ty) {
+                decoded_ok.set(decoded_ok.get() + 1);
+                let again = encode(&v, &ty);
+                prop_assert!(again.is_ok(), "decoded {v:?} does not re-encode");
+                let back = decode(&again.unwrap(), &ty);
+                prop_assert_eq!(back, Ok(v));
             }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
         }
-        assert!(decoded_ok > 0);
+        assert!(decoded_ok.get() > 0, "no input decoded");
     }
 }

@@ -8,7 +8,9 @@
 //! * [`Type`] — a cty type, spelled in JSON exactly as Terraform's schema JSON
 //!   spells it (`"string"`, `["set","string"]`, `["object",{...}]`, `"dynamic"`).
 //! * [`Value`] — a value of such a type, which may be null, unknown (with
-//!   optional [`Refinements`]) or known.
+//!   optional [`Refinements`]) or known. A `Value` is 32 bytes: the rare,
+//!   large refinements live behind a box, so a null or a bool inside a big
+//!   object costs no more than a string does.
 //!
 //! Numbers are kept exact ([`Number`]): cty numbers are arbitrary-precision
 //! decimals, and a provider must hand back exactly what it was given, so
@@ -451,10 +453,20 @@ pub struct Refinements {
     pub length_upper: Option<u64>,
 }
 
+/// Nothing known: what [`Value::refinements`] lends for a wholly unknown value.
+static NO_REFINEMENTS: Refinements = Refinements {
+    not_null: false,
+    string_prefix: None,
+    number_lower: None,
+    number_upper: None,
+    length_lower: None,
+    length_upper: None,
+};
+
 impl Refinements {
     /// True when nothing is known (the value is wholly unknown).
     pub fn is_empty(&self) -> bool {
-        *self == Refinements::default()
+        *self == NO_REFINEMENTS
     }
 }
 
@@ -463,8 +475,12 @@ impl Refinements {
 pub enum Value {
     /// A null of whatever type the schema says.
     Null,
-    /// Not known until apply; possibly with refinements.
-    Unknown(Refinements),
+    /// Not known until apply; possibly with refinements. `None` (what
+    /// [`Value::unknown`] makes and the decoder produces) means nothing is
+    /// known and costs no allocation; `Some` of empty refinements means the
+    /// same and compares equal to it. Build refined ones with
+    /// [`Value::unknown_refined`].
+    Unknown(Option<Box<Refinements>>),
     /// A known bool.
     Bool(bool),
     /// A known number.
@@ -502,7 +518,28 @@ impl Default for Value {
 impl Value {
     /// A wholly unknown value (no refinements).
     pub fn unknown() -> Value {
-        Value::Unknown(Refinements::default())
+        Value::Unknown(None)
+    }
+
+    /// An unknown value with what is known about it; boxes the refinements
+    /// only when there are some.
+    pub fn unknown_refined(refinements: Refinements) -> Value {
+        if refinements.is_empty() {
+            Value::Unknown(None)
+        } else {
+            Value::Unknown(Some(Box::new(refinements)))
+        }
+    }
+
+    /// What is known about an unknown value (empty refinements when nothing
+    /// is); `None` when this is not an unknown. A dynamic wrapper is looked
+    /// through.
+    pub fn refinements(&self) -> Option<&Refinements> {
+        match self {
+            Value::Unknown(r) => Some(r.as_deref().unwrap_or(&NO_REFINEMENTS)),
+            Value::Dynamic(_, v) => v.refinements(),
+            _ => None,
+        }
     }
 
     /// A known string.
@@ -601,7 +638,7 @@ impl PartialEq for Value {
         use Value::*;
         match (self, other) {
             (Null, Null) => true,
-            (Unknown(a), Unknown(b)) => a == b,
+            (Unknown(_), Unknown(_)) => self.refinements() == other.refinements(),
             (Bool(a), Bool(b)) => a == b,
             (Number(a), Number(b)) => a == b,
             (String(a), String(b)) => a == b,
@@ -744,6 +781,43 @@ mod tests {
             ..Default::default()
         };
         assert!(!r.is_empty());
+    }
+
+    /// Values fill every object, list and plan; the issue that boxed the
+    /// refinements measured 128 bytes before.
+    #[test]
+    fn a_value_is_at_most_32_bytes() {
+        assert!(
+            std::mem::size_of::<Value>() <= 32,
+            "Value is {} bytes",
+            std::mem::size_of::<Value>()
+        );
+    }
+
+    #[test]
+    fn unknowns_box_only_real_refinements() {
+        assert!(matches!(Value::unknown(), Value::Unknown(None)));
+        assert!(matches!(
+            Value::unknown_refined(Refinements::default()),
+            Value::Unknown(None)
+        ));
+        let nn = Refinements {
+            not_null: true,
+            ..Default::default()
+        };
+        let refined = Value::unknown_refined(nn.clone());
+        assert_eq!(refined.refinements(), Some(&nn));
+        assert_eq!(
+            Value::unknown().refinements(),
+            Some(&Refinements::default())
+        );
+        assert_eq!(Value::Null.refinements(), None);
+        // Empty refinements, boxed or not, are the same wholly unknown value.
+        let boxed_empty = Value::Unknown(Some(Box::default()));
+        assert_eq!(boxed_empty, Value::unknown());
+        assert_ne!(refined, Value::unknown());
+        let wrapped = Value::Dynamic(Box::new(Type::String), Box::new(refined.clone()));
+        assert_eq!(wrapped.refinements(), Some(&nn));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Robust decoding: what arrives from Terraform (msgpack and JSON values, the handshake
 //! environment) is outside data, so the decoders must return an error, never panic, whatever the
 //! bytes. Property tests feed them random bytes, valid encodings with bytes flipped or cut off,
-//! JSON token soup, and random types.
+//! JSON token soup, and random types; and every value of every type, refined unknowns included,
+//! must come back from msgpack as it went in.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use proptest::prelude::*;
 use terraform_provider_onesignal::tfplugin::handshake::{
     self, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE,
 };
-use terraform_provider_onesignal::tfplugin::{Type, Value, json, msgpack};
+use terraform_provider_onesignal::tfplugin::{Number, Refinements, Type, Value, json, msgpack};
 
 /// The types Terraform actually sends us, plus `dynamic`, whose type travels in the bytes.
 fn real_types() -> Vec<Type> {
@@ -37,6 +38,118 @@ fn any_type() -> impl Strategy<Value = Type> {
             prop::collection::vec(inner, 0..3).prop_map(Type::Tuple),
         ]
     })
+}
+
+/// Any cty number, in each of the spellings `Number` has.
+fn any_number() -> impl Strategy<Value = Number> {
+    prop_oneof![
+        any::<i64>().prop_map(Number::Int),
+        (i64::MAX as u64 + 1..=u64::MAX).prop_map(Number::UInt),
+        any::<f64>()
+            .prop_filter("cty has no NaN", |f| !f.is_nan())
+            .prop_map(Number::Float),
+        "-?[1-9][0-9]{19,30}(\\.[0-9]{0,6}[1-9])?".prop_map(Number::Decimal),
+        "-?[1-9](\\.[0-9]{1,6})?e-?[1-9][0-9]{2,3}".prop_map(Number::Decimal),
+    ]
+}
+
+/// An unknown of type `ty` with any refinements that apply to it.
+fn refined_unknown(ty: &Type) -> BoxedStrategy<Value> {
+    let refined = |r: Refinements| Value::unknown_refined(r);
+    match ty {
+        // Unknowns of dynamic type carry no refinements on the wire.
+        Type::Dynamic => Just(Value::unknown()).boxed(),
+        Type::String => (any::<bool>(), prop::option::of(".{1,8}"))
+            .prop_map(move |(not_null, string_prefix)| {
+                refined(Refinements {
+                    not_null,
+                    string_prefix,
+                    ..Default::default()
+                })
+            })
+            .boxed(),
+        Type::Number => {
+            let bound = || prop::option::of((any_number(), any::<bool>()));
+            (any::<bool>(), bound(), bound())
+                .prop_map(move |(not_null, number_lower, number_upper)| {
+                    refined(Refinements {
+                        not_null,
+                        number_lower,
+                        number_upper,
+                        ..Default::default()
+                    })
+                })
+                .boxed()
+        }
+        ty if ty.is_collection() => {
+            let bound = || prop::option::of(any::<u64>());
+            (any::<bool>(), bound(), bound())
+                .prop_map(move |(not_null, length_lower, length_upper)| {
+                    refined(Refinements {
+                        not_null,
+                        length_lower,
+                        length_upper,
+                        ..Default::default()
+                    })
+                })
+                .boxed()
+        }
+        _ => any::<bool>()
+            .prop_map(move |not_null| {
+                refined(Refinements {
+                    not_null,
+                    ..Default::default()
+                })
+            })
+            .boxed(),
+    }
+}
+
+/// Any value of type `ty`: null, unknown (refined or not) or known, all the way down.
+fn value_of(ty: &Type) -> BoxedStrategy<Value> {
+    let known = match ty {
+        Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+        Type::Number => any_number().prop_map(Value::Number).boxed(),
+        Type::String => any::<String>().prop_map(Value::String).boxed(),
+        Type::Dynamic => prop_oneof![
+            Just(Type::Bool),
+            Just(Type::Number),
+            Just(Type::String),
+            Just(Type::list_of(Type::String)),
+        ]
+        .prop_flat_map(|concrete| {
+            value_of(&concrete)
+                .prop_map(move |v| Value::Dynamic(Box::new(concrete.clone()), Box::new(v)))
+        })
+        .boxed(),
+        Type::List(et) => prop::collection::vec(value_of(et), 0..4)
+            .prop_map(Value::List)
+            .boxed(),
+        Type::Set(et) => prop::collection::vec(value_of(et), 0..4)
+            .prop_map(Value::Set)
+            .boxed(),
+        Type::Map(et) => prop::collection::btree_map(any::<String>(), value_of(et), 0..4)
+            .prop_map(Value::Map)
+            .boxed(),
+        Type::Object(attributes) => attributes
+            .iter()
+            .map(|(name, t)| (Just(name.clone()), value_of(t)))
+            .collect::<Vec<_>>()
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+            .boxed(),
+        Type::Tuple(types) => types
+            .iter()
+            .map(value_of)
+            .collect::<Vec<_>>()
+            .prop_map(Value::Tuple)
+            .boxed(),
+    };
+    prop_oneof![
+        1 => Just(Value::Null),
+        1 => refined_unknown(ty),
+        6 => known,
+    ]
+    .boxed()
 }
 
 /// A valid msgpack encoding of a resource state, to mutate.
@@ -145,6 +258,15 @@ proptest! {
         for ty in real_types() {
             decode_everywhere(text.as_bytes(), &ty);
         }
+    }
+
+    #[test]
+    fn every_value_comes_back_from_msgpack_as_it_went_in(
+        (ty, value) in any_type().prop_flat_map(|ty| (Just(ty.clone()), value_of(&ty))),
+    ) {
+        let bytes = msgpack::encode(&value, &ty);
+        prop_assert!(bytes.is_ok(), "{value:?} as {ty:?}: {bytes:?}");
+        prop_assert_eq!(msgpack::decode(&bytes.unwrap(), &ty), Ok(value));
     }
 
     #[test]
