@@ -2,10 +2,11 @@
 //!
 //! A provider implements [`Provider`], [`Resource`] and [`DataSource`] with decoded [`Value`]s,
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
-//! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), the gRPC services
-//! ([`grpc`], converting with the private `convert`), values on the wire ([`msgpack`],
-//! [`json`]) and hclog logging ([`logging`]). The generated protobuf types stay in the private
-//! `proto` and `convert` modules; [`docs`] renders a schema as registry documentation.
+//! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
+//! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
+//! the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog logging
+//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules;
+//! [`docs`] renders a schema as registry documentation.
 
 mod convert;
 pub mod diag;
@@ -15,6 +16,7 @@ pub mod handshake;
 pub mod json;
 pub mod logging;
 pub mod msgpack;
+pub mod parent;
 mod proto;
 pub mod provider;
 pub mod schema;
