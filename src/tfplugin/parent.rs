@@ -124,7 +124,12 @@ mod tests {
     fn our_parent_is_alive() {
         let parent = Parent::current();
         assert!(parent.is_alive());
-        assert!(!Parent { pid: parent.pid + 1 }.is_alive());
+        assert!(
+            !Parent {
+                pid: parent.pid + 1
+            }
+            .is_alive()
+        );
     }
 
     #[tokio::test]

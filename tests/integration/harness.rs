@@ -69,7 +69,9 @@ pub struct Plugin {
 impl Plugin {
     /// Starts the provider with Terraform's environment and a fresh P-521 client certificate.
     pub fn start() -> Self {
-        Self::start_command(Command::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal")))
+        Self::start_command(Command::new(env!(
+            "CARGO_BIN_EXE_terraform-provider-onesignal"
+        )))
     }
 
     /// Like [`Plugin::start`], through `sh -c '<prelude>; exec <provider>'`: the shell sets up

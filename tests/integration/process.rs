@@ -75,7 +75,12 @@ fn unix_socket_paths(pid: u32) -> Vec<PathBuf> {
                 .filter_map(|fd| std::fs::read_link(fd.path()).ok())
                 .filter_map(|target| {
                     let target = target.to_string_lossy().into_owned();
-                    Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+                    Some(
+                        target
+                            .strip_prefix("socket:[")?
+                            .strip_suffix(']')?
+                            .to_owned(),
+                    )
                 })
                 .collect()
         })
@@ -107,9 +112,12 @@ fn socket_dir(socket: &Path) -> PathBuf {
 async fn under_umask_000_the_socket_and_its_directory_stay_private() {
     let plugin = Plugin::start_in_shell("umask 000");
     let socket = Path::new(&plugin.socket);
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
-    assert_eq!(mode(&socket_dir(socket)), 0o700, "socket directory");
-    assert_eq!(mode(socket), 0o600, "socket");
+    let mode = |p: &Path| {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode();
+        format!("{:o}", mode & 0o7777)
+    };
+    assert_eq!(mode(&socket_dir(socket)), "700", "socket directory");
+    assert_eq!(mode(socket), "600", "socket");
     // The modes do not stop Terraform, the owner.
     plugin
         .provider_client()
@@ -157,14 +165,15 @@ fn killing_the_parent_stops_the_provider_and_removes_its_socket() {
     shell.kill().unwrap();
     shell.wait().unwrap();
     let gone = within(Duration::from_secs(5), || !running(pid) && !dir.exists());
+    let (still_running, dir_left) = (running(pid), dir.exists());
     if !gone {
         let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        let _ = std::fs::remove_dir_all(&dir);
     }
     assert!(
         gone,
-        "5 s after its parent was killed: provider running: {}, socket directory left: {}",
-        running(pid),
-        dir.exists()
+        "5 s after its parent was killed: provider running: {still_running}, socket directory \
+         left: {dir_left}"
     );
 }
 
@@ -174,7 +183,10 @@ fn killing_the_parent_stops_the_provider_and_removes_its_socket() {
 async fn a_provider_started_from_a_thread_that_ends_keeps_serving() {
     let mut plugin = std::thread::spawn(Plugin::start).join().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(plugin.child.try_wait().unwrap().is_none(), "provider exited");
+    assert!(
+        plugin.child.try_wait().unwrap().is_none(),
+        "provider exited"
+    );
     plugin
         .provider_client()
         .await
@@ -199,7 +211,11 @@ async fn accept_failures_back_off_and_recover() {
     // TLS handshake times out (10 s); those beyond the limit wait in the listen queue.
     let mut idle = Vec::new();
     for _ in 0..80 {
-        idle.push(tokio::net::UnixStream::connect(&plugin.socket).await.unwrap());
+        idle.push(
+            tokio::net::UnixStream::connect(&plugin.socket)
+                .await
+                .unwrap(),
+        );
     }
     let log_text = || std::fs::read_to_string(&log_path).unwrap();
     assert!(
@@ -211,9 +227,12 @@ async fn accept_failures_back_off_and_recover() {
     let before = cpu_ticks(pid);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let used = cpu_ticks(pid) - before;
-    // A spinning loop takes all of a core it can get (up to 200 ticks in 2 s); the back-off
-    // wakes the loop a dozen times.
-    assert!(used < 20, "{used} clock ticks of CPU in 2 s of failing accepts");
+    // A spinning loop takes all of a core it can get: up to 200 ticks in 2 s, 39 seen on a
+    // machine loaded 6 times over. The back-off wakes the loop a handful of times: 0 seen.
+    assert!(
+        used < 8,
+        "{used} clock ticks of CPU in 2 s of failing accepts"
+    );
     let text = log_text();
     assert_eq!(
         text.matches("accepting a plugin connection failed").count(),
@@ -277,11 +296,13 @@ fn killing_terraform_leaves_no_provider_behind() {
         .filter(|pid| *pid != terraform_pid)
         .collect();
     assert!(!providers.is_empty(), "no provider process found");
-    let dirs: Vec<PathBuf> = providers
+    let mut dirs: Vec<PathBuf> = providers
         .iter()
         .flat_map(|pid| unix_socket_paths(*pid))
         .map(|socket| socket_dir(&socket))
         .collect();
+    dirs.sort();
+    dirs.dedup();
     assert!(!dirs.is_empty(), "no socket of the providers {providers:?}");
     assert!(dirs.iter().all(|d| d.exists()));
 
@@ -291,12 +312,16 @@ fn killing_terraform_leaves_no_provider_behind() {
         processes_with_env(&marker).is_empty() && dirs.iter().all(|d| !d.exists())
     });
     let left = processes_with_env(&marker);
+    let dirs_left: Vec<&PathBuf> = dirs.iter().filter(|d| d.exists()).collect();
     for pid in &left {
         let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
     }
+    for dir in &dirs_left {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     assert!(
         clean,
-        "5 s after `kill -9` of Terraform: processes left {left:?}, socket directories left {:?}",
-        dirs.iter().filter(|d| d.exists()).collect::<Vec<_>>()
+        "5 s after `kill -9` of Terraform: processes left {left:?}, socket directories left \
+         {dirs_left:?}"
     );
 }
