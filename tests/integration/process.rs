@@ -291,11 +291,15 @@ fn killing_terraform_leaves_no_provider_behind() {
         let _ = terraform.wait();
         panic!("the provider never asked for the keys: {}", printed());
     }
-    let providers: Vec<u32> = processes_with_env(&marker)
-        .into_iter()
-        .filter(|pid| *pid != terraform_pid)
-        .collect();
+    // Terraform 1.0 runs itself twice (panicwrap: a parent watching the real Terraform's
+    // output), so "Terraform" is every process with the marker that is not a provider.
+    let provider_exe = std::fs::canonicalize(PROVIDER).unwrap();
+    let (providers, terraforms): (Vec<u32>, Vec<u32>) =
+        processes_with_env(&marker).into_iter().partition(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe")).ok() == Some(provider_exe.clone())
+        });
     assert!(!providers.is_empty(), "no provider process found");
+    assert!(terraforms.contains(&terraform_pid));
     let mut dirs: Vec<PathBuf> = providers
         .iter()
         .flat_map(|pid| unix_socket_paths(*pid))
@@ -306,6 +310,10 @@ fn killing_terraform_leaves_no_provider_behind() {
     assert!(!dirs.is_empty(), "no socket of the providers {providers:?}");
     assert!(dirs.iter().all(|d| d.exists()));
 
+    for pid in terraforms.iter().filter(|pid| **pid != terraform_pid) {
+        let killed = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        assert!(killed.unwrap().success());
+    }
     terraform.kill().unwrap();
     terraform.wait().unwrap();
     let clean = within(Duration::from_secs(5), || {
