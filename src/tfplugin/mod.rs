@@ -41,6 +41,8 @@ pub use value::{Number, Refinements, Type, Value};
 /// `address` is the provider's source address (`registry.terraform.io/NS/NAME`), used by
 /// `--debug` to print `TF_REATTACH_PROVIDERS`.
 pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
+    // First of all: the longer we wait, the longer a Terraform that dies at once goes unnoticed.
+    let parent = parent::Parent::current();
     logging::init();
     let debug = std::env::args()
         .skip(1)
@@ -70,7 +72,7 @@ pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
     };
     let result = runtime.block_on(async {
         match env {
-            Some(env) => server::serve(provider, env).await,
+            Some(env) => server::serve(provider, env, parent).await,
             None => server::serve_debug(provider, address).await,
         }
     });

@@ -18,8 +18,9 @@
 //! is refused (a seccomp profile), the parent pid is polled every [`POLL_INTERVAL`]: one cheap
 //! system call, never a busy wake-up.
 //!
-//! A parent that dies between `exec` and [`Parent::current`] (microseconds) goes unnoticed: no
-//! pid was seen to compare with. Terraform would not have read the handshake line either.
+//! A parent that dies between `exec` and [`Parent::current`] (the first thing `run` does, about a
+//! millisecond in) goes unnoticed: the pid seen is already the new parent's. Terraform does not
+//! exit on its own in that window: it waits for the handshake line.
 
 use std::time::Duration;
 

@@ -56,10 +56,13 @@ impl From<std::io::Error> for ServeError {
     }
 }
 
-/// Serves `provider` to the Terraform that started this process.
-pub async fn serve(provider: Arc<dyn Provider>, env: PluginEnv) -> Result<(), ServeError> {
-    // First, before anything slow: the pid to compare with is the one Terraform had.
-    let parent = Parent::current();
+/// Serves `provider` to the Terraform that started this process, `parent`, and stops when it is
+/// gone.
+pub async fn serve(
+    provider: Arc<dyn Provider>,
+    env: PluginEnv,
+    parent: Parent,
+) -> Result<(), ServeError> {
     let parent_watch = parent.watch();
     let identity = tls::generate_server_identity().map_err(|e| ServeError(e.to_string()))?;
     let cert_der = identity.cert_der.to_vec();
