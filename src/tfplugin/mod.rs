@@ -2,10 +2,11 @@
 //!
 //! A provider implements [`Provider`], [`Resource`] and [`DataSource`] with decoded [`Value`]s,
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
-//! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), the gRPC services
-//! ([`grpc`], converting with the private `convert`), values on the wire ([`msgpack`],
-//! [`json`]) and hclog logging ([`logging`]). The generated protobuf types stay in the private
-//! `proto` and `convert` modules; [`docs`] renders a schema as registry documentation.
+//! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
+//! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
+//! the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog logging
+//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules;
+//! [`docs`] renders a schema as registry documentation.
 
 mod convert;
 pub mod diag;
@@ -15,6 +16,7 @@ pub mod handshake;
 pub mod json;
 pub mod logging;
 pub mod msgpack;
+pub mod parent;
 mod proto;
 pub mod provider;
 pub mod schema;
@@ -39,6 +41,8 @@ pub use value::{Number, Refinements, Type, Value};
 /// `address` is the provider's source address (`registry.terraform.io/NS/NAME`), used by
 /// `--debug` to print `TF_REATTACH_PROVIDERS`.
 pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
+    // First of all: the longer we wait, the longer a Terraform that dies at once goes unnoticed.
+    let parent = parent::Parent::current();
     logging::init();
     let debug = std::env::args()
         .skip(1)
@@ -68,7 +72,7 @@ pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
     };
     let result = runtime.block_on(async {
         match env {
-            Some(env) => server::serve(provider, env).await,
+            Some(env) => server::serve(provider, env, parent).await,
             None => server::serve_debug(provider, address).await,
         }
     });

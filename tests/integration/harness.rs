@@ -69,8 +69,27 @@ pub struct Plugin {
 impl Plugin {
     /// Starts the provider with Terraform's environment and a fresh P-521 client certificate.
     pub fn start() -> Self {
+        Self::start_command(Command::new(env!(
+            "CARGO_BIN_EXE_terraform-provider-onesignal"
+        )))
+    }
+
+    /// Like [`Plugin::start`], through `sh -c '<prelude>; exec <provider>'`: the shell sets up
+    /// what a parent would (a umask, a limit, a redirection) and becomes the provider, whose pid
+    /// is then the child's.
+    pub fn start_in_shell(prelude: &str) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{prelude}\nexec \"$0\""))
+            .arg(env!("CARGO_BIN_EXE_terraform-provider-onesignal"));
+        Self::start_command(command)
+    }
+
+    /// Starts `command` with Terraform's environment and reads the handshake line.
+    fn start_command(mut command: Command) -> Self {
         let client = ClientIdentity::p521();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"))
+        let mut child = command
             .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
             .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
             .env("PLUGIN_CLIENT_CERT", &client.cert_pem)

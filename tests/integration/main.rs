@@ -11,6 +11,7 @@ mod docs;
 mod emulator;
 mod failures;
 mod harness;
+mod process;
 mod protocol;
 mod read_cache;
 mod recovery;

@@ -112,6 +112,16 @@ impl Workspace {
     /// Runs `terraform ARGS` with extra environment variables (e.g. `TF_LOG`), set after the
     /// test process's own `TF_LOG*` and `ONESIGNAL_*` variables have been removed.
     pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args);
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        command.output().expect("run terraform")
+    }
+
+    /// `terraform ARGS` in the workspace, with its environment, not started: for a test that
+    /// needs the running process (to kill it, say).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.terraform);
         command
             .args(args)
@@ -124,10 +134,7 @@ impl Workspace {
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        for (key, value) in extra {
-            command.env(key, value);
-        }
-        command.output().expect("run terraform")
+        command
     }
 
     /// Runs `terraform ARGS` and fails the test with its output unless it succeeds.
