@@ -14,14 +14,15 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::convert::{
-    diagnostics_to_proto, path_to_proto, schema_to_proto, state_from_json, value_from_proto,
-    value_to_proto,
+    capabilities_from_proto, diagnostics_to_proto, path_to_proto, schema_to_proto, state_from_json,
+    value_from_proto, value_to_proto,
 };
 use super::diag::{Diagnostic, Diagnostics};
 use super::proto::plugin as go_plugin;
 use super::proto::tfplugin6 as pb;
 use super::provider::{
     ApplyRequest, ConfigureRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource,
+    ValidateRequest,
 };
 use super::value::{Type, Value};
 
@@ -240,7 +241,15 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(pb::validate_resource_config::Response, {
             let resource = self.resource(&request.type_name)?;
             let config = value_from_proto(request.config.as_ref(), &resource.object_type)?;
-            let diags = resource.handler.validate(&config).await;
+            let diags = resource
+                .handler
+                .validate_config(ValidateRequest {
+                    config,
+                    client_capabilities: capabilities_from_proto(
+                        request.client_capabilities.as_ref(),
+                    ),
+                })
+                .await;
             Ok(pb::validate_resource_config::Response {
                 diagnostics: diagnostics_to_proto(diags),
             })
@@ -374,6 +383,9 @@ impl pb::provider_server::Provider for ProviderService {
                     proposed_new_state,
                     config: value_from_proto(request.config.as_ref(), ty)?,
                     prior_private: request.prior_private,
+                    client_capabilities: capabilities_from_proto(
+                        request.client_capabilities.as_ref(),
+                    ),
                 })
                 .await;
             let mut diags = plan.diagnostics;

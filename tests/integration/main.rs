@@ -17,3 +17,4 @@ mod reliability;
 mod schema_validate;
 mod support;
 mod terraform;
+mod write_only;
