@@ -59,7 +59,10 @@ pub fn schema() -> Schema {
                     "organization_id",
                     Type::String,
                     Presence::Optional,
-                    "Id (a UUID) of the OneSignal organization that new `onesignal_app`s are                      created in, from the dashboard's *Organizations → Keys & IDs*. Falls back to                      the environment variable `ONESIGNAL_ORGANIZATION_ID`. Needed only to create                      apps; existing apps and keys are managed without it.",
+                    "Id (a UUID) of the OneSignal organization that new `onesignal_app`s are \
+                     created in, from the dashboard's *Organizations → Keys & IDs*. Falls back to \
+                     the environment variable `ONESIGNAL_ORGANIZATION_ID`. Needed only to create \
+                     apps; existing apps and keys are managed without it.",
                 ),
             ],
         },
