@@ -8,6 +8,7 @@
 //! `Authorization` header is marked sensitive, and tracing events carry only method, path, status,
 //! attempt and duration, never headers or bodies.
 
+mod apps;
 mod error;
 mod models;
 mod retry;
@@ -19,6 +20,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AF
 use reqwest::{Method, Url};
 use tokio_util::sync::CancellationToken;
 
+pub use apps::{AppCredentials, AppSettings, AppView};
 pub use error::Error;
 pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
 

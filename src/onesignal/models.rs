@@ -98,7 +98,8 @@ pub struct CreatedKey {
     pub token: Secret,
 }
 
-/// A OneSignal app (only the fields the provider needs).
+/// A OneSignal app as `GET /apps` lists it (only the fields the provider needs: never
+/// `basic_auth_key` nor the player counts, which are not even read).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct App {
     /// The app id (a UUID).
@@ -106,10 +107,34 @@ pub struct App {
     /// The app's display name (empty when the server sent none or `null`).
     #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
+    /// The organization the app belongs to, when the list says.
+    #[serde(default, deserialize_with = "non_empty_string")]
+    pub organization_id: Option<String>,
+    /// Creation time, normalised like a key's.
+    #[serde(default, deserialize_with = "timestamp")]
+    pub created_at: Option<String>,
+    /// Last change, normalised like a key's.
+    #[serde(default, deserialize_with = "timestamp")]
+    pub updated_at: Option<String>,
 }
 
 fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// A string that may be absent, `null` or empty (all three read as "not said").
+pub(crate) fn non_empty_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(|s| s.filter(|s| !s.is_empty()))
+}
+
+/// A timestamp in any shape [`normalise_timestamp`] reads; anything else reads as "not said"
+/// rather than failing the whole answer over a field the provider only displays.
+pub(crate) fn timestamp<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<Value>::deserialize(deserializer).map(|v| v.as_ref().and_then(normalise_timestamp))
 }
 
 /// `ApiKeyToken` on the wire: every field optional, as in OneSignal's OpenAPI spec.
@@ -423,13 +448,26 @@ mod tests {
 
     #[test]
     fn app_list_shapes() {
-        let apps = parse_app_list(br#"[{"id":"a","name":"A","players":3}]"#).unwrap();
+        let apps = parse_app_list(
+            br#"[{"id":"a","name":"A","players":3,"basic_auth_key":"b","organization_id":"o",
+                 "created_at":"2026-01-02T03:04:05.000Z","updated_at":1704164645}]"#,
+        )
+        .unwrap();
         assert_eq!(
             apps,
             vec![App {
                 id: "a".into(),
-                name: "A".into()
+                name: "A".into(),
+                organization_id: Some("o".into()),
+                created_at: Some("2026-01-02T03:04:05.000Z".into()),
+                updated_at: Some("2024-01-02T03:04:05Z".into()),
             }]
+        );
+        let bare =
+            &parse_app_list(br#"[{"id":"d","organization_id":null,"created_at":{}}]"#).unwrap()[0];
+        assert_eq!(
+            (&bare.organization_id, &bare.created_at, &bare.updated_at),
+            (&None, &None, &None)
         );
         assert_eq!(
             parse_app_list(br#"{"apps":[{"id":"b"}]}"#).unwrap()[0].id,

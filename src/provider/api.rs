@@ -176,4 +176,9 @@ impl Api {
         self.invalidate(app_id);
         result
     }
+
+    /// The client itself, for calls that need no key snapshots (the app endpoints).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 use super::proto::tfplugin6 as pb;
+use super::provider::ClientCapabilities;
 use super::schema::{Presence, Schema};
 use super::value::{Type, Value};
 use super::{json, msgpack};
@@ -71,6 +72,7 @@ pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
             optional: matches!(a.presence, Presence::Optional | Presence::OptionalComputed),
             computed: matches!(a.presence, Presence::Computed | Presence::OptionalComputed),
             sensitive: a.sensitive,
+            write_only: a.write_only,
             description_kind: pb::StringKind::Markdown as i32,
             ..Default::default()
         })
@@ -86,6 +88,17 @@ pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
             ..Default::default()
         }),
     }
+}
+
+/// The client capabilities a request carries; absent (Terraform before 1.3 sends none) is
+/// all false, so a feature is only used when Terraform says it understands it.
+pub fn capabilities_from_proto(
+    capabilities: Option<&pb::ClientCapabilities>,
+) -> ClientCapabilities {
+    capabilities.map_or_else(ClientCapabilities::default, |c| ClientCapabilities {
+        write_only_attributes_allowed: c.write_only_attributes_allowed,
+        deferral_allowed: c.deferral_allowed,
+    })
 }
 
 /// The protobuf form of diagnostics.
@@ -151,6 +164,39 @@ mod tests {
             value_from_proto(Some(&empty), &object_type()).unwrap(),
             Value::Null
         );
+    }
+
+    #[test]
+    fn schemas_carry_write_only_and_sensitive() {
+        use crate::tfplugin::schema::{Attribute, Block};
+        let schema = Schema {
+            version: 0,
+            block: Block {
+                attributes: vec![
+                    Attribute::new("plain", Type::String, Presence::Optional, "p"),
+                    Attribute::new("secret_wo", Type::String, Presence::Optional, "s")
+                        .sensitive()
+                        .write_only(),
+                ],
+                ..Block::default()
+            },
+        };
+        let pb = schema_to_proto(&schema);
+        let attributes = &pb.block.unwrap().attributes;
+        assert!(!attributes[0].write_only && !attributes[0].sensitive);
+        assert!(attributes[1].write_only && attributes[1].sensitive);
+    }
+
+    #[test]
+    fn absent_capabilities_allow_nothing() {
+        assert_eq!(capabilities_from_proto(None), ClientCapabilities::default());
+        let sent = pb::ClientCapabilities {
+            deferral_allowed: false,
+            write_only_attributes_allowed: true,
+        };
+        let decoded = capabilities_from_proto(Some(&sent));
+        assert!(decoded.write_only_attributes_allowed);
+        assert!(!decoded.deferral_allowed);
     }
 
     #[test]

@@ -29,8 +29,8 @@ use std::sync::Arc;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse, PlanRequest,
-    PlanResponse, Provider, ReadRequest, ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataSource, ImportResponse,
+    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, ValidateRequest,
 };
 pub use schema::{Attribute, Block, Presence, Schema};
 pub use value::{Number, Refinements, Type, Value};

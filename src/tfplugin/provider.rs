@@ -49,6 +49,12 @@ pub trait Resource: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     /// Checks a configuration (which may hold unknown values).
     async fn validate(&self, config: &Value) -> Diagnostics;
+    /// Checks a configuration knowing what the Terraform client supports. The gRPC service calls
+    /// this one; a resource with write-only attributes overrides it to refuse them when
+    /// `write_only_attributes_allowed` is false (Terraform before 1.11 would store them).
+    async fn validate_config(&self, request: ValidateRequest) -> Diagnostics {
+        self.validate(&request.config).await
+    }
     /// Proposes the new state of a create, update or delete.
     async fn plan(&self, request: PlanRequest) -> PlanResponse;
     /// Carries out a planned change.
@@ -72,6 +78,25 @@ pub trait DataSource: Send + Sync + 'static {
     async fn read(&self, config: Value) -> (Value, Diagnostics);
 }
 
+/// What the Terraform client says it supports, as sent with a request. Terraform versions that
+/// send no capabilities (before 1.3) support none of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    /// Write-only attributes are kept out of plan and state (Terraform 1.11 and later).
+    pub write_only_attributes_allowed: bool,
+    /// The provider may defer a change to a later plan.
+    pub deferral_allowed: bool,
+}
+
+/// What `ValidateResourceConfig` carries.
+#[derive(Debug, Clone)]
+pub struct ValidateRequest {
+    /// The configuration as written (may hold unknown values).
+    pub config: Value,
+    /// What the Terraform client supports.
+    pub client_capabilities: ClientCapabilities,
+}
+
 /// What `PlanResourceChange` carries. A null `prior_state` is a create; a null
 /// `proposed_new_state` is a destroy.
 #[derive(Debug, Clone)]
@@ -84,6 +109,8 @@ pub struct PlanRequest {
     pub config: Value,
     /// Private data from the prior state.
     pub prior_private: Private,
+    /// What the Terraform client supports.
+    pub client_capabilities: ClientCapabilities,
 }
 
 /// The answer to a plan.

@@ -49,10 +49,13 @@ pub struct Attribute {
     pub presence: Presence,
     /// Hidden in plans and output (`(sensitive value)`).
     pub sensitive: bool,
+    /// Write-only (Terraform 1.11+): the value reaches the provider only in the configuration,
+    /// and plans and states carry null for it.
+    pub write_only: bool,
 }
 
 impl Attribute {
-    /// A new attribute; `sensitive` is off.
+    /// A new attribute; `sensitive` and `write_only` are off.
     pub fn new(name: &'static str, ty: Type, presence: Presence, description: &str) -> Self {
         Self {
             name,
@@ -60,12 +63,21 @@ impl Attribute {
             description: description.to_owned(),
             presence,
             sensitive: false,
+            write_only: false,
         }
     }
 
     /// The same attribute, marked sensitive.
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+
+    /// The same attribute, marked write-only. Terraform before 1.11 does not know the flag and
+    /// would store the value like any other: the resource must refuse it in `validate_config`
+    /// unless the client capabilities allow write-only attributes.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self
     }
 

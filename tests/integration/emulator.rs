@@ -333,7 +333,10 @@ async fn the_whole_key_lifecycle_over_http() {
         Method::POST,
         "/apps",
         &org,
-        Some(r#"{"name":"made over http"}"#),
+        Some(
+            &json!({"name": "made over http", "organization_id": em.emulator.organization_id()})
+                .to_string(),
+        ),
     )
     .await;
     assert_eq!(status, 200);
@@ -392,7 +395,10 @@ async fn state_file_keeps_everything_across_restarts() {
         Method::POST,
         "/apps",
         &org,
-        Some(r#"{"name":"second"}"#),
+        Some(
+            &json!({"name": "second", "organization_id": first.emulator.organization_id()})
+                .to_string(),
+        ),
     )
     .await;
     let before = first.emulator.snapshot();
@@ -514,7 +520,7 @@ async fn hooks_over_http_inject_faults_and_count() {
     assert_eq!(
         counts,
         json!({"list_apps": 1, "create_app": 0, "get_app": 1, "list_keys": 1, "create_key": 1,
-               "update_key": 0, "rotate_key": 0, "delete_key": 0})
+               "update_key": 0, "rotate_key": 0, "delete_key": 0, "update_app": 0})
     );
     assert_eq!(em.emulator.request_count(Route::CreateKey), 1);
     assert_eq!(

@@ -80,7 +80,8 @@ async fn the_binary_prints_its_line_serves_persists_and_stops_on_sigterm() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 3, "{line}");
+    assert_eq!(keys.len(), 4, "{line}");
+    assert!(uuid::Uuid::parse_str(line["organization_id"].as_str().unwrap()).is_ok());
     let url = line["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_eq!(line["organization_api_key"], "os_v2_org_cli");
