@@ -1,4 +1,7 @@
-//! The OneSignal client against the emulator (in-process, real HTTP on 127.0.0.1:0).
+//! The OneSignal client against the emulator (in-process, real HTTP on 127.0.0.1:0); its bounds
+//! against scripted servers are in [`limits`].
+
+mod limits;
 
 use std::time::{Duration, Instant};
 
