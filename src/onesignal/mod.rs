@@ -14,6 +14,7 @@
 //! the organization key and of any `os_v2_…` token before its text is cut short.
 
 mod error;
+mod error_body;
 mod exchange;
 mod models;
 mod retry;
@@ -474,7 +475,7 @@ impl Client {
                 key: self.inner.key.clone(),
             });
         }
-        let messages = error::error_messages(
+        let messages = error_body::error_messages(
             &received.body,
             received.content_type.as_deref(),
             received.truncated,

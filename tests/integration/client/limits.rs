@@ -749,3 +749,34 @@ async fn secrets_never_reach_an_error_whole_or_in_part() {
         assert!(text.len() < 2 * MAX_ERROR_TEXT + 1000, "{}", text.len());
     }
 }
+
+#[test]
+fn the_reliability_guide_states_the_limits_the_client_keeps() {
+    use terraform_provider_onesignal::onesignal::{
+        ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_RETRY_AFTER,
+    };
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guides/reliability.md"),
+    )
+    .unwrap();
+    let flat = guide.split_whitespace().collect::<Vec<_>>().join(" ");
+    for wanted in [
+        format!("| connect timeout | {} s |", CONNECT_TIMEOUT.as_secs()),
+        format!("| per-attempt timeout | {} s |", ATTEMPT_TIMEOUT.as_secs()),
+        format!(
+            "| per-operation deadline | {} s |",
+            DEFAULT_DEADLINE.as_secs()
+        ),
+        format!(
+            "gave up after {} s, the per-operation deadline",
+            DEFAULT_DEADLINE.as_secs()
+        ),
+        format!("at most {} s", MAX_RETRY_AFTER.as_secs()),
+        format!("at most **{} MiB**", MAX_BODY_BYTES >> 20),
+        format!("at most {} KiB", MAX_ERROR_TEXT >> 10),
+        "SSL_CERT_FILE".to_owned(),
+        "ONESIGNAL_ORGANIZATION_API_KEY".to_owned(),
+    ] {
+        assert!(flat.contains(&wanted), "{wanted:?} missing from the guide");
+    }
+}
