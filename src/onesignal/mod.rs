@@ -181,8 +181,9 @@ impl Client {
             // An API does not redirect; following one could carry the key somewhere unexpected.
             .redirect(reqwest::redirect::Policy::none())
             .build()
+            // The causes matter here: "No CA certificates were loaded" follows a bad SSL_CERT_FILE.
             .map_err(|e| Error::InvalidConfig {
-                detail: format!("cannot build the HTTP client: {e}"),
+                detail: format!("cannot build the HTTP client: {}", exchange::describe(&e)),
             })?;
         Ok(Client {
             inner: Arc::new(Inner {

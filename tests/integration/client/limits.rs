@@ -484,22 +484,48 @@ async fn a_certificate_that_is_not_trusted_is_not_retried() {
     );
 }
 
-/// Where the child process of the test below finds its server.
+/// Where the child process of the test below finds its server, and what it must see there.
 const PRIVATE_CA_URL: &str = "ONESIGNAL_TEST_PRIVATE_CA_URL";
+const PRIVATE_CA_EXPECT: &str = "ONESIGNAL_TEST_PRIVATE_CA_EXPECT";
 
 /// What docs/guides/reliability.md tells users: `SSL_CERT_FILE` makes this build trust a private
-/// CA. The variable is read when the client is built, so it is proven in a child process (this
-/// test binary again, running only this test) with the variable set from its start.
+/// CA, and a file that cannot be read trusts nothing. The variable is read when the client is
+/// built, so each case runs in a child process (this test binary again, running only this test)
+/// with its environment set from the start; the child's assertions decide its exit status.
 #[tokio::test]
 async fn a_private_ca_is_trusted_through_ssl_cert_file() {
     if let Ok(url) = std::env::var(PRIVATE_CA_URL) {
-        // The child: the certificate is trusted only because SSL_CERT_FILE names it.
-        assert!(std::env::var_os("SSL_CERT_FILE").is_some());
-        let apps = client(&url, 0)
-            .list_apps()
-            .await
-            .expect("trusted through SSL_CERT_FILE");
-        assert!(apps.is_empty());
+        let expect = std::env::var(PRIVATE_CA_EXPECT).unwrap();
+        let built = Client::new(ClientConfig {
+            base_url: url,
+            organization_api_key: Secret::new(ORG_KEY),
+            max_retries: 3,
+            user_agent: "t".into(),
+            cancel: CancellationToken::new(),
+            limits: Limits::default(),
+        });
+        match expect.as_str() {
+            "trusted" => {
+                let apps = built.unwrap().list_apps().await;
+                assert!(apps.expect("trusted through SSL_CERT_FILE").is_empty());
+            }
+            "untrusted" => {
+                let e = built.unwrap().list_apps().await.unwrap_err();
+                assert!(
+                    e.to_string().contains("TLS certificate was not trusted"),
+                    "{e}"
+                );
+            }
+            "unreadable" => {
+                let e = built.unwrap_err();
+                assert!(
+                    matches!(&e, Error::InvalidConfig { detail }
+                        if detail.contains("No CA certificates were loaded")),
+                    "{e:?}"
+                );
+            }
+            other => panic!("unknown expectation {other}"),
+        }
         return;
     }
     let (pem, acceptor) = self_signed();
@@ -507,7 +533,7 @@ async fn a_private_ca_is_trusted_through_ssl_cert_file() {
     let bundle = dir.path().join("private-ca.pem");
     std::fs::write(&bundle, pem).unwrap();
     let server = scripted_over(vec![json(200, "[]")], Some(acceptor), "https").await;
-    let child = |ssl_cert_file: Option<&std::path::Path>| {
+    let child = |ssl_cert_file: Option<&std::path::Path>, expect: &str| {
         let mut command = tokio::process::Command::new(std::env::current_exe().unwrap());
         command
             .args([
@@ -516,6 +542,7 @@ async fn a_private_ca_is_trusted_through_ssl_cert_file() {
                 "--test-threads=1",
             ])
             .env(PRIVATE_CA_URL, &server.url)
+            .env(PRIVATE_CA_EXPECT, expect)
             .env_remove("SSL_CERT_DIR")
             .env_remove("SSL_CERT_FILE");
         if let Some(file) = ssl_cert_file {
@@ -523,19 +550,23 @@ async fn a_private_ca_is_trusted_through_ssl_cert_file() {
         }
         command.output()
     };
-    let trusted = child(Some(&bundle)).await.unwrap();
-    assert!(
-        trusted.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&trusted.stdout),
-        String::from_utf8_lossy(&trusted.stderr)
-    );
-    assert!(String::from_utf8_lossy(&trusted.stdout).contains("1 passed"));
-    assert_eq!(server.requests.lock().unwrap().len(), 1);
-    // The control: without the variable the same child fails (its assertion), and sends nothing.
-    let untrusted = child(None).await.unwrap();
-    assert!(!untrusted.status.success());
-    assert_eq!(server.requests.lock().unwrap().len(), 1);
+    let missing = dir.path().join("missing.pem");
+    for (file, expect, requests) in [
+        (Some(bundle.as_path()), "trusted", 1),
+        // The control: the system's CAs do not know this one, and nothing is sent.
+        (None, "untrusted", 1),
+        (Some(missing.as_path()), "unreadable", 1),
+    ] {
+        let out = child(file, expect).await.unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{expect}: {printed}");
+        assert!(printed.contains("1 passed"), "{expect}: {printed}");
+        assert_eq!(server.requests.lock().unwrap().len(), requests, "{expect}");
+    }
 }
 
 /// The peak resident memory of this process, from /proc.
