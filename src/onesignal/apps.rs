@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::models::{non_empty_string, timestamp};
 use super::retry::Idempotency;
-use super::{Answer, Client, Error};
+use super::{Client, Error};
 use crate::secret::Secret;
 
 /// An app's non-secret settings, as sent and as read back. `None` is "not sent" on the way out
@@ -203,12 +203,7 @@ impl Client {
             .execute(Method::POST, &["apps"], Some(body), Idempotency::Unsafe)
             .await
             .map_err(|e| scrub_credentials(e, credentials))?;
-        parse_app(&answer.body).map_err(|detail| Error::Ambiguous {
-            detail: format!(
-                "POST /apps answered HTTP {} but the new app could not be read from it: {detail}",
-                answer.status
-            ),
-        })
+        parse_app(&answer.body).map_err(|detail| super::unreadable_create(&answer, detail))
     }
 
     /// `PUT /apps/{app_id}`: sends the settings that are `Some` and the credentials that are
@@ -250,14 +245,7 @@ impl Client {
         let answer = self
             .execute(Method::GET, &["apps", app_id], None, Idempotency::Safe)
             .await?;
-        parse_app(&answer.body).map_err(|detail| invalid_app(&answer, detail))
-    }
-}
-
-fn invalid_app(answer: &Answer, detail: String) -> Error {
-    Error::InvalidResponse {
-        status: answer.status,
-        detail,
+        parse_app(&answer.body).map_err(|detail| super::invalid(&answer, detail))
     }
 }
 
@@ -411,6 +399,7 @@ mod tests {
     fn server_echoes_of_credentials_are_scrubbed() {
         let error = Error::Validation {
             status: 400,
+            request: "POST http://127.0.0.1:1/apps".into(),
             messages: vec![
                 "apns_p8 LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t is not a valid key".into(),
             ],

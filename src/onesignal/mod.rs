@@ -4,33 +4,76 @@
 //! create / update / rotate / delete keys) into HTTP requests, retries what is safe to retry, and
 //! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
 //!
+//! Bounds: every operation ends within [`Limits::deadline`] (attempts and waits included), each
+//! attempt within [`Limits::attempt_timeout`], and no answer is held beyond
+//! [`Limits::max_body_bytes`]. The defaults are the public constants below, which the docs state.
+//!
 //! Secrets: the organization key and every App API key secret are held in [`Secret`]; the
 //! `Authorization` header is marked sensitive, and tracing events carry only method, path, status,
-//! attempt and duration, never headers or bodies.
+//! attempt and duration, never headers or bodies. Every error the client returns is scrubbed of
+//! the organization key and of any `os_v2_…` token before its text is cut short.
 
 mod apps;
 mod error;
+mod error_body;
+mod exchange;
 mod models;
 mod retry;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub use apps::{AppCredentials, AppSettings, AppView};
-pub use error::Error;
+pub use error::{Error, GaveUp, MAX_ERROR_TEXT};
 pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
+pub use retry::MAX_RETRY_AFTER;
 
-use crate::secret::Secret;
+use crate::secret::{Secret, redact};
+use exchange::{AttemptFailure, Received};
 use retry::Idempotency;
 
 /// How long establishing a TCP (+TLS) connection may take before it counts as a connect failure.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one whole request may take; the key endpoints answer in well under a second.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt (request and whole answer) may take; the key endpoints answer in well
+/// under a second, so an attempt this slow is stuck, and a fresh one has a better chance.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one operation may take, every attempt and wait included: a black-holed OneSignal
+/// fails a resource within this, not after every retry's timeout in turn. It leaves room for one
+/// full `Retry-After` of 100 s, which OneSignal's rate-limits page advises.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+/// The largest answer read: OneSignal's largest (16 keys, or an organization's apps) is a few
+/// dozen KiB, so a bigger one is not OneSignal, and is not held whole.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Time and size bounds of a [`Client`]; [`Limits::default`] is what the provider uses, tests
+/// shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The per-operation deadline ([`DEFAULT_DEADLINE`]).
+    pub deadline: Duration,
+    /// The per-attempt timeout ([`ATTEMPT_TIMEOUT`]).
+    pub attempt_timeout: Duration,
+    /// The connect timeout ([`CONNECT_TIMEOUT`]).
+    pub connect_timeout: Duration,
+    /// The answer size cap ([`MAX_BODY_BYTES`]).
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: DEFAULT_DEADLINE,
+            attempt_timeout: ATTEMPT_TIMEOUT,
+            connect_timeout: CONNECT_TIMEOUT,
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+}
 
 /// Settings of one [`Client`], normally one per configured provider.
 #[derive(Debug, Clone)]
@@ -46,6 +89,8 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Cancels in-flight requests and retry waits (Terraform's `StopProvider`).
     pub cancel: CancellationToken,
+    /// Time and size bounds.
+    pub limits: Limits,
 }
 
 /// A OneSignal API client. Cloning is cheap and shares one connection pool.
@@ -62,6 +107,7 @@ struct Inner {
     key: Secret,
     max_retries: u32,
     cancel: CancellationToken,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Client {
@@ -69,42 +115,41 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
             .field("max_retries", &self.inner.max_retries)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
 
-/// A non-error answer: status and body.
+/// A 2xx answer: status and body, with what an operation needs to report that it could not
+/// understand it ([`invalid`]).
 struct Answer {
     status: u16,
     body: Vec<u8>,
-}
-
-/// How one attempt failed before an HTTP status was seen.
-enum AttemptFailure {
-    /// The connection could not be established: the request provably never reached the server.
-    Connect(String),
-    /// Anything after the request may have been sent (reset, timeout, truncated answer).
-    AfterSend(String),
-}
-
-impl AttemptFailure {
-    fn detail(&self) -> &str {
-        match self {
-            AttemptFailure::Connect(detail) | AttemptFailure::AfterSend(detail) => detail,
-        }
-    }
+    /// `METHOD url`, without credentials.
+    request: String,
+    /// The organization key, to scrub from errors about this answer.
+    key: Secret,
 }
 
 /// What the retry loop does next.
 enum Step {
     Done(Answer),
     Fail(Error),
-    Retry(Duration),
+    /// Wait, then try again; `error` is what to report if the wait would pass the deadline.
+    Retry {
+        wait: Duration,
+        error: Error,
+    },
 }
 
 impl Client {
     /// Builds a client. Fails only on an unusable base URL or a key that cannot be a header value.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let key = config.organization_api_key.clone();
+        Client::build(config).map_err(|e| e.scrubbed(&key))
+    }
+
+    fn build(config: ClientConfig) -> Result<Client, Error> {
         let shown = without_credentials(&config.base_url);
         let base_url = Url::parse(config.base_url.trim()).map_err(|e| Error::InvalidConfig {
             detail: format!("api_url {shown:?} is not a URL: {e}"),
@@ -134,13 +179,13 @@ impl Client {
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(config.limits.connect_timeout)
             // An API does not redirect; following one could carry the key somewhere unexpected.
             .redirect(reqwest::redirect::Policy::none())
             .build()
+            // The causes matter here: "No CA certificates were loaded" follows a bad SSL_CERT_FILE.
             .map_err(|e| Error::InvalidConfig {
-                detail: format!("cannot build the HTTP client: {e}"),
+                detail: format!("cannot build the HTTP client: {}", exchange::describe(&e)),
             })?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -150,6 +195,7 @@ impl Client {
                 key: config.organization_api_key,
                 max_retries: config.max_retries,
                 cancel: config.cancel,
+                limits: config.limits,
             }),
         })
     }
@@ -189,9 +235,9 @@ impl Client {
     /// `POST /apps/{app_id}/auth/tokens`: creates a key and returns its one-time secret.
     ///
     /// Retried only after a connect failure or a 429/503 answer. When the request may have acted
-    /// without a usable answer (connection lost after sending, timeout, a 502/504 from a gateway,
-    /// an unreadable success body, cancellation mid-flight), returns [`Error::Ambiguous`] and does
-    /// not retry.
+    /// without a usable answer (connection lost after sending, timeout, a 500/502/504, an
+    /// unreadable or oversized success body, cancellation mid-flight), returns
+    /// [`Error::Ambiguous`] and does not retry.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         let body = json_body(spec)?;
         let answer = self
@@ -203,12 +249,7 @@ impl Client {
             )
             .await?;
         // The key exists now; if its secret cannot be read, the caller must recover as for a lost answer.
-        models::parse_created(&answer.body).map_err(|detail| Error::Ambiguous {
-            detail: format!(
-                "HTTP {} answer could not be understood: {detail}",
-                answer.status
-            ),
-        })
+        models::parse_created(&answer.body).map_err(|detail| unreadable_create(&answer, detail))
     }
 
     /// `PATCH /apps/{app_id}/auth/tokens/{token_id}` with all three fields.
@@ -282,7 +323,8 @@ impl Client {
         url
     }
 
-    /// Sends one logical request, retrying per the policy in [`retry`], and returns a 2xx answer.
+    /// Sends one logical request, retrying per the policy in [`retry`] within the deadline, and
+    /// returns a 2xx answer. Every error is scrubbed of secrets here, whatever made it.
     async fn execute(
         &self,
         method: Method,
@@ -290,9 +332,26 @@ impl Client {
         body: Option<Vec<u8>>,
         idempotency: Idempotency,
     ) -> Result<Answer, Error> {
-        let cancel = &self.inner.cancel;
         let url = self.url(segments);
+        let request = format!("{method} {}", without_credentials(url.as_str()));
+        self.run(&method, &url, &request, body.as_deref(), idempotency)
+            .await
+            .map_err(|e| e.scrubbed(&self.inner.key))
+    }
+
+    async fn run(
+        &self,
+        method: &Method,
+        url: &Url,
+        request: &str,
+        body: Option<&[u8]>,
+        idempotency: Idempotency,
+    ) -> Result<Answer, Error> {
+        let inner = &*self.inner;
+        let cancel = &inner.cancel;
+        let limits = inner.limits;
         let path = url.path();
+        let deadline = Instant::now() + limits.deadline;
         let mut attempts: u32 = 0;
         let mut waited = Duration::ZERO;
         loop {
@@ -301,33 +360,55 @@ impl Client {
             }
             attempts += 1;
             let started = Instant::now();
+            let remaining = deadline.saturating_duration_since(started);
+            let budget = limits.attempt_timeout.min(remaining);
+            let timed_out = AttemptFailure::TimedOut {
+                after: budget,
+                deadline: (remaining <= limits.attempt_timeout).then_some(limits.deadline),
+            };
+            let exchange = exchange::attempt(
+                &inner.http,
+                method,
+                url,
+                &inner.authorization,
+                body,
+                limits.max_body_bytes,
+            );
             let outcome = tokio::select! {
                 biased;
                 () = cancel.cancelled() => {
                     // A create cut off mid-flight may still have happened on the server.
                     return Err(if idempotency == Idempotency::Unsafe {
-                        Error::Ambiguous { detail: "cancelled while the request was in flight".into() }
+                        Error::Ambiguous {
+                            detail: format!("{request}: cancelled while the request was in flight"),
+                        }
                     } else {
                         Error::Cancelled
                     });
                 }
-                outcome = self.attempt(&method, &url, body.as_deref()) => outcome,
+                outcome = tokio::time::timeout(budget, exchange) => outcome.unwrap_or(Err(timed_out)),
             };
             let duration_ms = started.elapsed().as_millis() as u64;
             match &outcome {
-                Ok((status, _, _)) => {
-                    tracing::debug!(%method, path, status, attempt = attempts, duration_ms, "OneSignal request")
-                }
+                Ok(received) => tracing::debug!(
+                    %method, path, status = received.status, attempt = attempts, duration_ms,
+                    "OneSignal request"
+                ),
                 Err(failure) => tracing::debug!(
-                    %method, path, attempt = attempts, duration_ms, error = failure.detail(),
+                    %method, path, attempt = attempts, duration_ms,
+                    error = redact(&failure.detail(), &[&inner.key]),
                     "OneSignal request failed"
                 ),
             }
-            let wait = match self.judge(outcome, idempotency, attempts, waited) {
+            let (wait, error) = match self.judge(outcome, request, idempotency, attempts, waited) {
                 Step::Done(answer) => return Ok(answer),
                 Step::Fail(error) => return Err(error),
-                Step::Retry(wait) => wait,
+                Step::Retry { wait, error } => (wait, error),
             };
+            if Instant::now() + wait > deadline {
+                // Waiting would end past the deadline: the answer would come too late anyway.
+                return Err(error.gave_up(GaveUp::Deadline(limits.deadline)));
+            }
             let wait_ms = wait.as_millis() as u64;
             tracing::info!(%method, path, attempt = attempts, wait_ms, "retrying OneSignal request");
             let slept = Instant::now();
@@ -343,121 +424,149 @@ impl Client {
     /// Decides what one attempt's outcome means: done, failed for good, or retry after a wait.
     fn judge(
         &self,
-        outcome: Result<(u16, Option<Duration>, Vec<u8>), AttemptFailure>,
+        outcome: Result<Received, AttemptFailure>,
+        request: &str,
         idempotency: Idempotency,
         attempts: u32,
         waited: Duration,
     ) -> Step {
-        let retries_left = attempts <= self.inner.max_retries;
-        let (status, retry_after, body) = match outcome {
-            Ok(answer) => answer,
-            Err(AttemptFailure::AfterSend(detail)) if idempotency == Idempotency::Unsafe => {
-                return Step::Fail(Error::Ambiguous { detail });
-            }
-            Err(failure) if !retries_left => {
-                let detail = failure.detail().to_owned();
-                return Step::Fail(Error::Transport {
+        let create = idempotency == Idempotency::Unsafe;
+        let received = match outcome {
+            Ok(received) => received,
+            Err(failure) => {
+                let detail = failure.detail();
+                let transport = Error::Transport {
                     attempts,
                     waited,
-                    detail,
-                });
+                    detail: detail.clone(),
+                    request: request.to_owned(),
+                    gave_up: None,
+                };
+                return match failure {
+                    AttemptFailure::Certificate(_) => Step::Fail(transport),
+                    AttemptFailure::Connect(_) => {
+                        self.retry(transport, retry::backoff(attempts), attempts)
+                    }
+                    // It acted (or may have), and its answer is lost: only a recovery can tell.
+                    AttemptFailure::AfterSend(_)
+                    | AttemptFailure::TimedOut { .. }
+                    | AttemptFailure::TooLarge { .. }
+                        if create =>
+                    {
+                        Step::Fail(Error::Ambiguous {
+                            detail: format!("{request}: {detail}"),
+                        })
+                    }
+                    // The same request would get the same answer.
+                    AttemptFailure::TooLarge { status, .. } => Step::Fail(Error::InvalidResponse {
+                        status,
+                        detail,
+                        request: request.to_owned(),
+                    }),
+                    AttemptFailure::AfterSend(_) | AttemptFailure::TimedOut { .. } => {
+                        self.retry(transport, retry::backoff(attempts), attempts)
+                    }
+                };
             }
-            Err(_) => return Step::Retry(retry::backoff(attempts)),
         };
+        let status = received.status;
         if (200..300).contains(&status) {
-            return Step::Done(Answer { status, body });
+            return Step::Done(Answer {
+                status,
+                body: received.body,
+                request: request.to_owned(),
+                key: self.inner.key.clone(),
+            });
         }
-        let mut messages = error::parse_error_messages(&body);
-        scrub(&mut messages, &self.inner.key);
-        if idempotency == Idempotency::Unsafe && matches!(status, 502 | 504) {
-            // A gateway lost the origin's answer: the origin may have created the key.
-            let detail = format!(
-                "a gateway answered HTTP {status}{}",
-                error::Messages(&messages)
-            );
-            return Step::Fail(Error::Ambiguous { detail });
+        let messages = error_body::error_messages(
+            &received.body,
+            received.content_type.as_deref(),
+            received.truncated,
+            &self.inner.key,
+        );
+        if create && matches!(status, 500 | 502 | 504) {
+            // A server error may come after the key was made; a gateway's may have lost the answer.
+            return Step::Fail(Error::Ambiguous {
+                detail: format!(
+                    "{request} answered HTTP {status}{}",
+                    error::Messages(&messages)
+                ),
+            });
         }
-        if !(retries_left && retry::status_is_retryable(status, idempotency)) {
-            return Step::Fail(classify(status, messages, attempts, waited));
+        let error = classify(status, messages, request, attempts, waited);
+        if !retry::status_is_retryable(status, idempotency) {
+            return Step::Fail(error);
         }
-        Step::Retry(
-            retry_after
-                .filter(|_| matches!(status, 429 | 503))
-                .map_or_else(|| retry::backoff(attempts), retry::after_retry_after),
-        )
+        let wait = received
+            .retry_after
+            .filter(|_| matches!(status, 429 | 503))
+            .map_or_else(|| retry::backoff(attempts), retry::after_retry_after);
+        self.retry(error, wait, attempts)
     }
 
-    /// One HTTP exchange: status, `Retry-After`, body.
-    async fn attempt(
-        &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&[u8]>,
-    ) -> Result<(u16, Option<Duration>, Vec<u8>), AttemptFailure> {
-        let inner = &*self.inner;
-        let mut request = inner
-            .http
-            .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, inner.authorization.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.body(body.to_vec());
+    /// Retry after `wait`, or fail with `error` when `max_retries` retries were already sent.
+    fn retry(&self, error: Error, wait: Duration, attempts: u32) -> Step {
+        if attempts <= self.inner.max_retries {
+            Step::Retry { wait, error }
+        } else {
+            Step::Fail(error.gave_up(GaveUp::MaxRetries(self.inner.max_retries)))
         }
-        let response = request.send().await.map_err(|e| {
-            if e.is_connect() {
-                AttemptFailure::Connect(describe(&e))
-            } else {
-                AttemptFailure::AfterSend(describe(&e))
-            }
-        })?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(retry::parse_retry_after);
-        let bytes = response.bytes().await.map_err(|e| {
-            AttemptFailure::AfterSend(format!(
-                "reading the HTTP {status} answer failed: {}",
-                describe(&e)
-            ))
-        })?;
-        Ok((status, retry_after, bytes.to_vec()))
     }
 }
 
 /// The error for a non-2xx answer that will not be retried (again).
-fn classify(status: u16, messages: Vec<String>, attempts: u32, waited: Duration) -> Error {
+fn classify(
+    status: u16,
+    messages: Vec<String>,
+    request: &str,
+    attempts: u32,
+    waited: Duration,
+) -> Error {
+    let request = request.to_owned();
     match status {
-        401 | 403 => Error::CredentialsRejected { status, messages },
-        404 => Error::NotFound { status, messages },
+        401 | 403 => Error::CredentialsRejected {
+            status,
+            messages,
+            request,
+        },
+        404 => Error::NotFound {
+            status,
+            messages,
+            request,
+        },
         429 => Error::RateLimited {
             attempts,
             waited,
             messages,
+            request,
+            gave_up: None,
         },
-        400..=499 if error::is_key_limit(&messages) => Error::KeyLimitReached { status, messages },
-        400..=499 => Error::Validation { status, messages },
+        400..=499 if error::is_key_limit(&messages) => Error::KeyLimitReached {
+            status,
+            messages,
+            request,
+        },
+        400..=499 => Error::Validation {
+            status,
+            messages,
+            request,
+        },
         500..=599 => Error::Server {
             status,
             attempts,
             waited,
             messages,
+            request,
+            gave_up: None,
         },
         _ => Error::InvalidResponse {
             status,
-            detail: format!("unexpected HTTP status {status}"),
+            detail: format!(
+                "unexpected HTTP status {status}{}",
+                error::Messages(&messages)
+            ),
+            request,
         },
-    }
-}
-
-/// Replaces any echo of the organization key in server messages with `***`.
-fn scrub(messages: &mut [String], key: &Secret) {
-    if key.expose().len() >= 8 {
-        for message in messages.iter_mut().filter(|m| m.contains(key.expose())) {
-            *message = message.replace(key.expose(), "***");
-        }
     }
 }
 
@@ -483,27 +592,27 @@ fn json_body(spec: &KeySpec) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// A 2xx answer an operation could not understand. Decoding errors may quote the body, so the
+/// detail is scrubbed like every other text.
 fn invalid(answer: &Answer, detail: String) -> Error {
     Error::InvalidResponse {
         status: answer.status,
         detail,
+        request: answer.request.clone(),
     }
+    .scrubbed(&answer.key)
 }
 
-/// The error and its causes on one line. reqwest's messages name the URL (ids only, no secrets)
-/// and never headers or bodies.
-fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
+/// A 2xx answer to a create that could not be understood: it acted, so the caller must recover
+/// as for a lost answer.
+fn unreadable_create(answer: &Answer, detail: String) -> Error {
+    Error::Ambiguous {
+        detail: format!(
+            "{} answered HTTP {}, but the answer could not be understood: {detail}",
+            answer.request, answer.status
+        ),
     }
-    text
+    .scrubbed(&answer.key)
 }
 
 #[cfg(test)]
@@ -517,6 +626,7 @@ mod tests {
             max_retries: 1,
             user_agent: Client::user_agent("0.1.0", Some("1.9.0")),
             cancel: CancellationToken::new(),
+            limits: Limits::default(),
         })
     }
 
@@ -578,6 +688,7 @@ mod tests {
             max_retries: 0,
             user_agent: "t".into(),
             cancel: CancellationToken::new(),
+            limits: Limits::default(),
         })
         .unwrap_err();
         assert!(!e.to_string().contains("os_v2_org_bad"), "{e}");
@@ -586,42 +697,30 @@ mod tests {
     #[test]
     fn classification() {
         let m = || vec!["m".to_owned()];
-        assert!(matches!(
-            classify(401, m(), 1, Duration::ZERO),
-            Error::CredentialsRejected { .. }
-        ));
-        assert!(matches!(
-            classify(403, m(), 1, Duration::ZERO),
-            Error::CredentialsRejected { .. }
-        ));
-        assert!(matches!(
-            classify(404, m(), 1, Duration::ZERO),
-            Error::NotFound { .. }
-        ));
-        assert!(matches!(
-            classify(429, m(), 3, Duration::ZERO),
-            Error::RateLimited { attempts: 3, .. }
-        ));
-        assert!(matches!(
-            classify(400, m(), 1, Duration::ZERO),
-            Error::Validation { status: 400, .. }
-        ));
+        let c =
+            |status, attempts| classify(status, m(), "GET http://h/apps", attempts, Duration::ZERO);
+        assert!(matches!(c(401, 1), Error::CredentialsRejected { .. }));
+        assert!(matches!(c(403, 1), Error::CredentialsRejected { .. }));
+        assert!(matches!(c(404, 1), Error::NotFound { .. }));
+        assert!(matches!(c(429, 3), Error::RateLimited { attempts: 3, .. }));
+        assert!(matches!(c(400, 1), Error::Validation { status: 400, .. }));
         assert!(matches!(
             classify(
                 400,
                 vec!["App API key limit reached: at most 16 API keys".into()],
+                "POST http://h/apps/a/auth/tokens",
                 1,
                 Duration::ZERO
             ),
             Error::KeyLimitReached { .. }
         ));
-        assert!(matches!(
-            classify(500, m(), 1, Duration::ZERO),
-            Error::Server { status: 500, .. }
-        ));
-        assert!(matches!(
-            classify(302, m(), 1, Duration::ZERO),
-            Error::InvalidResponse { .. }
-        ));
+        assert!(matches!(c(500, 1), Error::Server { status: 500, .. }));
+        let odd = c(302, 1);
+        assert!(
+            matches!(odd, Error::InvalidResponse { status: 302, .. }),
+            "{odd:?}"
+        );
+        assert_eq!(odd.request(), Some("GET http://h/apps"));
+        assert_eq!(odd.status(), Some(302));
     }
 }

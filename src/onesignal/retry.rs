@@ -1,9 +1,11 @@
 //! When to retry, and how long to wait first.
 //!
-//! The policy follows OneSignal's own SDK helpers: 429 and 503 are retried, `Retry-After` is honoured
-//! as whole seconds, and otherwise the wait grows exponentially. Jitter keeps many providers started
-//! by one CI run from retrying in lockstep. Whether a failure is *safe* to retry is decided by the
-//! caller ([`Idempotency`]): a create is retried only when it provably did not act.
+//! The policy follows OneSignal's own SDK helpers and its rate-limits page ("expect 429, 5xx, and
+//! timeouts"): 429 and 5xx gateway/server errors are retried, `Retry-After` is honoured as whole
+//! seconds (up to [`MAX_RETRY_AFTER`]; the page advises 100 s), and otherwise the wait grows
+//! exponentially. Jitter keeps many providers started by one CI run from retrying in lockstep.
+//! Whether a failure is *safe* to retry is decided by the caller ([`Idempotency`]): a create is
+//! retried only when it provably did not act.
 
 use std::time::Duration;
 
@@ -13,9 +15,9 @@ use rand::RngExt;
 pub(crate) const BASE_DELAY: Duration = Duration::from_millis(500);
 /// No computed backoff step is longer than this.
 pub(crate) const MAX_DELAY: Duration = Duration::from_secs(30);
-/// A `Retry-After` above this is clamped (the SDK helpers clamp at 60 s too), so one answer cannot
-/// stall a Terraform run for an hour.
-pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// A `Retry-After` above this is clamped, so one answer cannot stall a Terraform run for an hour.
+/// OneSignal's rate-limits page advises waiting 100 s, so the SDK helpers' 60 s would be too short.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 /// Whether repeating a request can do harm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +33,8 @@ pub(crate) fn status_is_retryable(status: u16, idempotency: Idempotency) -> bool
     match status {
         // 429 and 503 mean "not now" before acting, so even a create may repeat.
         429 | 503 => true,
-        // A gateway error may come after the origin acted.
-        502 | 504 => idempotency == Idempotency::Safe,
+        // A server or gateway error may come after the origin acted: repeat only what converges.
+        500 | 502 | 504 => idempotency == Idempotency::Safe,
         _ => false,
     }
 }
@@ -105,6 +107,8 @@ mod tests {
     fn retry_after_whole_seconds() {
         assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
         assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("100"), Some(Duration::from_secs(100)));
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after("3600"), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("1.5"), None);
@@ -116,11 +120,11 @@ mod tests {
         for s in [429, 503] {
             assert!(status_is_retryable(s, Safe) && status_is_retryable(s, Unsafe));
         }
-        for s in [502, 504] {
+        for s in [500, 502, 504] {
             assert!(status_is_retryable(s, Safe) && !status_is_retryable(s, Unsafe));
         }
-        for s in [400, 401, 403, 404, 500] {
-            assert!(!status_is_retryable(s, Safe));
+        for s in [400, 401, 403, 404, 409, 501, 505] {
+            assert!(!status_is_retryable(s, Safe) && !status_is_retryable(s, Unsafe));
         }
     }
 }

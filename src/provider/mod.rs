@@ -58,6 +58,7 @@ impl Configured {
                     max_retries: self.config.max_retries,
                     user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
                     cancel: self.cancel.clone(),
+                    limits: onesignal::Limits::default(),
                 })
                 .map(api::Api::new)
             })

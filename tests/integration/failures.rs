@@ -17,9 +17,10 @@ fn a_failed_read_back_keeps_the_key_and_its_secret() {
     let emu = BackgroundEmulator::start();
     let app = emu.app();
     ws.write_config(&emu.one_key_config());
-    // The create succeeds; the list that reads it back fails (500 is not retried).
+    // The create succeeds; the list that reads it back fails (501, a server error that is not
+    // retried).
     emu.emulator
-        .inject(Fault::status(Some(Route::ListKeys), 1, 500));
+        .inject(Fault::status(Some(Route::ListKeys), 1, 501));
     let out = ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         out.contains("Created the key, but could not read it back"),

@@ -237,8 +237,9 @@ fn an_adopted_key_whose_rotation_fails_is_tracked_and_replaced() {
     ws.write_config(&emu.one_key_config());
     emu.emulator
         .inject(Fault::drop_after_act(Some(Route::CreateKey), 1));
+    // 501: a server error that is not retried (a 500 would be, and the rotation would succeed).
     emu.emulator
-        .inject(Fault::status(Some(Route::RotateKey), 1, 500));
+        .inject(Fault::status(Some(Route::RotateKey), 1, 501));
     let failed = ws.run(&["apply", "-auto-approve", "-no-color"]);
     let output = crate::terraform::printed(&failed);
     assert!(!failed.status.success(), "{output}");

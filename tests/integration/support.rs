@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use terraform_provider_onesignal::emulator::{self, Emulator};
-use terraform_provider_onesignal::onesignal::{AllowlistMode, Client, ClientConfig, KeySpec};
+use terraform_provider_onesignal::onesignal::{
+    AllowlistMode, Client, ClientConfig, KeySpec, Limits,
+};
 use terraform_provider_onesignal::secret::Secret;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -76,6 +78,7 @@ impl Running {
             max_retries,
             user_agent: Client::user_agent("0.0.0-test", Some("1.9.0")),
             cancel,
+            limits: Limits::default(),
         })
         .expect("client")
     }

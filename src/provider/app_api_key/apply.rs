@@ -65,6 +65,7 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
         Ok(None) => diags.push(diagnostics::read_back_failed(&Error::NotFound {
             status: 200,
             messages: vec!["the new key is missing from the app's key list".to_owned()],
+            request: String::new(),
         })),
         Err(error) => diags.push(diagnostics::read_back_failed(&error)),
     }

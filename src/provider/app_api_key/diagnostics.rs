@@ -274,11 +274,14 @@ mod tests {
         let refused = Error::Validation {
             status: 400,
             messages: vec!["no".into()],
+            request: String::new(),
         };
         let lost = Error::Transport {
             attempts: 6,
             waited: Duration::from_secs(3),
             detail: "connection closed before message completed".into(),
+            request: String::new(),
+            gave_up: None,
         };
         let detail = |e: &Error| rotation_failed("app", e).detail;
         assert!(detail(&refused).contains("The previous secret still works"));
