@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::Error;
 pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
+pub use models::ReportedMode;
 
 use crate::secret::Secret;
 use retry::Idempotency;
