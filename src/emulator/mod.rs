@@ -16,6 +16,7 @@ mod faults;
 mod routes;
 mod server;
 mod state;
+mod variants;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -29,6 +30,7 @@ pub use cli::main;
 pub use faults::{Fault, FaultKind, Route};
 pub use server::run;
 pub use state::{AppRecord, KEY_LIMIT_MESSAGE, KeyRecord, MAX_KEYS_PER_APP, Persisted};
+pub use variants::Variants;
 
 use faults::Faults;
 
@@ -101,6 +103,7 @@ struct Shared {
     data: Persisted,
     faults: Faults,
     counters: BTreeMap<Route, u64>,
+    variants: Variants,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -169,6 +172,7 @@ impl Emulator {
                     data,
                     faults: Faults::default(),
                     counters: BTreeMap::new(),
+                    variants: Variants::default(),
                 }),
                 state_file,
                 log_requests: AtomicBool::new(false),
@@ -399,9 +403,38 @@ impl Emulator {
         let keys = self
             .keys(app_id)
             .ok_or_else(|| Rejection::app_not_found(app_id))?;
-        Ok(
-            serde_json::json!({ "tokens": keys.iter().map(KeyRecord::public_view).collect::<Vec<_>>() }),
-        )
+        let variants = self.variants();
+        let tokens = keys
+            .iter()
+            .map(|k| variants::list_item(k.public_view(), &variants))
+            .collect::<Vec<_>>();
+        Ok(serde_json::json!({ "tokens": tokens }))
+    }
+
+    /// Switches the run-time variants (see [`Variants`]); they apply from the next request on and
+    /// are never saved in the state file.
+    pub fn set_variants(&self, v: Variants) {
+        self.lock().variants = v;
+    }
+
+    /// The variants in force.
+    pub fn variants(&self) -> Variants {
+        self.lock().variants.clone()
+    }
+
+    /// Stores any string as a key's mode (an "unknown mode" OneSignal might add), unchecked.
+    pub fn set_raw_mode(&self, app_id: &str, token_id: &str, mode: &str) -> Result<(), Rejection> {
+        self.mutate(|data| {
+            let key = find_key(data, app_id, token_id)?;
+            key.ip_allowlist_mode = mode.to_owned();
+            key.updated_at = state::now();
+            Ok(())
+        })
+    }
+
+    /// Whether an app with this id exists.
+    pub(crate) fn has_app(&self, app_id: &str) -> bool {
+        self.lock().data.apps.iter().any(|a| a.id == app_id)
     }
 
     /// Queues a fault (see [`Fault`]).
@@ -517,8 +550,17 @@ mod tests {
                 .status,
             403
         );
-        let key = em
+        let bare = em
             .create_key("app", &json!({"name": "k", "ip_allowlist": ["10.0.0.1"]}))
+            .unwrap_err();
+        assert_eq!(bare.status, 400);
+        assert!(bare.messages[0].contains("\"10.0.0.1\""), "{bare}");
+        assert!(em.keys("app").unwrap().is_empty(), "a 400 stores nothing");
+        let key = em
+            .create_key(
+                "app",
+                &json!({"name": "k", "ip_allowlist": ["10.0.0.1/32"]}),
+            )
             .unwrap();
         assert_eq!(key.ip_allowlist, vec!["10.0.0.1/32"]);
         assert_eq!(key.ip_allowlist_mode, "disabled");

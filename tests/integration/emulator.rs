@@ -1,5 +1,8 @@
 //! The emulator's own behaviour over real HTTP (raw requests, no provider client), in-process and
-//! as the built `onesignal-emulator` binary.
+//! as the built `onesignal-emulator` binary. The run-time variants and the newer faults are in
+//! `emulator/variants.rs`.
+
+mod variants;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -111,7 +114,9 @@ async fn the_whole_key_lifecycle_over_http() {
         r#"{"errors":["Access Denied"]}"#
     );
     assert_eq!(
-        patch(r#"{"ip_allowlist":["127.0.0.0/8","::1"]}"#).await.0,
+        patch(r#"{"ip_allowlist":["127.0.0.0/8","::1/128"]}"#)
+            .await
+            .0,
         200
     );
     assert_eq!(app_key_status(&url, &app, &secret).await, 200);
@@ -175,6 +180,12 @@ async fn the_whole_key_lifecycle_over_http() {
             r#"{"name":"n","ip_allowlist":["10.0.0.5/24"]}"#,
             "10.0.0.0/24",
         ),
+        // OneSignal's docs ask for CIDR notation: a bare address is named, with the CIDR meant.
+        (
+            r#"{"name":"n","ip_allowlist":["10.0.0.0/8","198.51.100.7"]}"#,
+            r#""198.51.100.7" is not in CIDR notation; did you mean "198.51.100.7/32""#,
+        ),
+        (r#"{"name":"n","ip_allowlist":["::1"]}"#, "\"::1/128\""),
         (r#"{"name":"n","ip_allowlist":"10.0.0.0/8"}"#, "array"),
         (
             r#"{"name":"n","ip_allowlist_mode":"explicit"}"#,
@@ -244,7 +255,6 @@ async fn the_whole_key_lifecycle_over_http() {
             "/apps/00000000-0000-4000-8000-000000000000".to_owned(),
             None,
         ),
-        (Method::GET, "/no/such/route".to_owned(), None),
     ] {
         let (status, value) = call(&url, method.clone(), &path, &org, body).await;
         assert_eq!(status, 404, "{method} {path} -> {value}");
@@ -346,7 +356,7 @@ async fn state_file_keeps_everything_across_restarts() {
         Method::POST,
         &format!("/apps/{app}/auth/tokens"),
         &org,
-        Some(r#"{"name":"kept","ip_allowlist_mode":"explicit","ip_allowlist":["127.0.0.1"]}"#),
+        Some(r#"{"name":"kept","ip_allowlist_mode":"explicit","ip_allowlist":["127.0.0.1/32"]}"#),
     )
     .await;
     assert_eq!(status, 200);
