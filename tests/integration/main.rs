@@ -13,6 +13,7 @@ mod failures;
 mod harness;
 mod protocol;
 mod read_cache;
+mod real_api;
 mod reliability;
 mod schema_validate;
 mod support;
