@@ -20,8 +20,8 @@ use reqwest::{Method, Url};
 use tokio_util::sync::CancellationToken;
 
 pub use error::Error;
-pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
 pub use models::ReportedMode;
+pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
 
 use crate::secret::Secret;
 use retry::Idempotency;

@@ -481,15 +481,26 @@ mod tests {
         .unwrap_err();
         assert!(err.starts_with("tokens[2].name: invalid type"), "{err}");
         let err = parse_key_list(br#"[{"token_id":"a","ip_allowlist":["x",7]}]"#).unwrap_err();
-        assert!(err.starts_with("[0].ip_allowlist[1]: invalid type"), "{err}");
+        assert!(
+            err.starts_with("[0].ip_allowlist[1]: invalid type"),
+            "{err}"
+        );
         let err = parse_key_list(br#"{"tokens":[{"token_id":"a"},{"name":"no id"}]}"#).unwrap_err();
         assert_eq!(err, "tokens[1]: the key has no token_id");
         let err = parse_key_list(br#"{"tokens":{"token_id":"a"}}"#).unwrap_err();
         assert!(err.starts_with("tokens: invalid type: map"), "{err}");
         let err = parse_app_list(br#"[{"id":"a"},{"id":7}]"#).unwrap_err();
         assert!(err.starts_with("[1].id: invalid type"), "{err}");
-        assert!(parse_key_list(b"<html>").unwrap_err().starts_with("not JSON"));
-        assert!(parse_key_list(b"\"os_v2_app_x\"").unwrap_err().contains("found a string"));
+        assert!(
+            parse_key_list(b"<html>")
+                .unwrap_err()
+                .starts_with("not JSON")
+        );
+        assert!(
+            parse_key_list(b"\"os_v2_app_x\"")
+                .unwrap_err()
+                .contains("found a string")
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::ProviderState;
 use super::api::KeysOf;
 use super::app_api_key::diagnostics::{self, Operation};
-use super::app_api_key::validate;
 use super::app_api_key::model::derived_mode;
+use super::app_api_key::validate;
 use crate::onesignal::ApiKey;
 use crate::tfplugin::{Attribute, Block, DataSource, Diagnostics, Presence, Schema, Type, Value};
 

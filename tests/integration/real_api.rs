@@ -31,7 +31,10 @@ fn provider_at(emu: &BackgroundEmulator, url: &str, max_retries: u32) -> String 
 fn fails(ws: &Workspace, args: &[&str]) -> String {
     let output = ws.run(args);
     let text = printed(&output);
-    assert!(!output.status.success(), "terraform {args:?} succeeded\n{text}");
+    assert!(
+        !output.status.success(),
+        "terraform {args:?} succeeded\n{text}"
+    );
     text
 }
 
@@ -85,7 +88,10 @@ fn a_wrong_api_url_path_or_a_server_answering_400_changes_no_state() {
         &["apply", "-auto-approve", "-no-color"],
     ] {
         let text = fails(&ws, args);
-        assert!(text.contains("api_url") && text.contains("HTTP 404"), "{args:?}\n{text}");
+        assert!(
+            text.contains("api_url") && text.contains("HTTP 404"),
+            "{args:?}\n{text}"
+        );
         assert_eq!(state_file(&ws), before, "state unchanged by {args:?}");
     }
     assert_eq!(server_keys(&emu, &app), keys);
@@ -102,7 +108,10 @@ fn a_wrong_api_url_path_or_a_server_answering_400_changes_no_state() {
         &["apply", "-auto-approve", "-no-color"],
     ] {
         let text = fails(&ws, args);
-        assert!(text.contains("api_url") && text.contains("HTTP 400"), "{args:?}\n{text}");
+        assert!(
+            text.contains("api_url") && text.contains("HTTP 400"),
+            "{args:?}\n{text}"
+        );
         assert!(!text.contains("refused the key settings"), "{text}");
         assert_eq!(state_file(&ws), before, "state unchanged by {args:?}");
     }
@@ -169,7 +178,12 @@ fn missing_modes_plan_clean_and_an_unknown_mode_is_one_keys_drift() {
             "stored",
             "  ip_allowlist_mode = \"disabled\"\n  ip_allowlist = [\"10.0.0.0/8\"]"
         ),
-        key_block("explicit", &app, "explicit", "  ip_allowlist = [\"10.0.0.1\"]"),
+        key_block(
+            "explicit",
+            &app,
+            "explicit",
+            "  ip_allowlist = [\"10.0.0.1\"]"
+        ),
         key_block("open", &app, "open", "")
     );
     ws.write_config(&emu.config(&body));
@@ -178,11 +192,21 @@ fn missing_modes_plan_clean_and_an_unknown_mode_is_one_keys_drift() {
         omit_allowlist_mode: true,
         ..Variants::default()
     });
-    assert_eq!(plan_exit_code(&ws), 0, "no mode in the list: the known modes stay");
+    assert_eq!(
+        plan_exit_code(&ws),
+        0,
+        "no mode in the list: the known modes stay"
+    );
     ws.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
     let state = resources(&ws);
-    assert_eq!(state["onesignal_app_api_key.stored"]["ip_allowlist_mode"], "disabled");
-    assert_eq!(state["onesignal_app_api_key.explicit"]["ip_allowlist_mode"], "explicit");
+    assert_eq!(
+        state["onesignal_app_api_key.stored"]["ip_allowlist_mode"],
+        "disabled"
+    );
+    assert_eq!(
+        state["onesignal_app_api_key.explicit"]["ip_allowlist_mode"],
+        "explicit"
+    );
 
     emu.emulator.set_variants(Variants::default());
     let explicit = token_id_of(&ws, "explicit");

@@ -332,7 +332,10 @@ async fn gone_after(
 /// The key `token_id` of app `app_id`, from the app's key list.
 pub async fn find_key(client: &Api, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
     let keys = client.list_keys(app_id).await?;
-    Ok(keys.iter().find(|k| same_id(&k.token_id, token_id)).cloned())
+    Ok(keys
+        .iter()
+        .find(|k| same_id(&k.token_id, token_id))
+        .cloned())
 }
 
 #[cfg(test)]

@@ -309,7 +309,8 @@ pub fn delete_refused_key_still_listed(app_id: &str, token_id: &str, error: &Err
         app_id,
         error,
     );
-    diagnostic.summary = "Cannot delete the key: OneSignal refused, and the key still exists".into();
+    diagnostic.summary =
+        "Cannot delete the key: OneSignal refused, and the key still exists".into();
     diagnostic.detail.push_str(&format!(
         "\n\nA list of app {app_id} taken after the refusal still holds the key, so it stays          in Terraform's state."
     ));

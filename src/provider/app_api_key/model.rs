@@ -258,7 +258,12 @@ mod tests {
         state.set_str(NAME, Some("svc"));
         state.set(
             ALLOWLIST,
-            set(&["198.51.100.7", "2001:DB8::1", "198.51.100.7/32", "192.0.2.0/24"]),
+            set(&[
+                "198.51.100.7",
+                "2001:DB8::1",
+                "198.51.100.7/32",
+                "192.0.2.0/24",
+            ]),
         );
         let spec = state.key_spec();
         assert_eq!(spec.ip_allowlist_mode, AllowlistMode::Explicit);

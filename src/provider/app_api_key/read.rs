@@ -26,11 +26,18 @@ pub async fn read(client: &Api, current: &Value) -> (Value, Diagnostics) {
             (state.into_value(), Diagnostics::new())
         }
         Ok(Located::KeyGone) => {
-            tracing::info!(app_id, token_id, "the app's key list lacks the key; removing it from state");
+            tracing::info!(
+                app_id,
+                token_id,
+                "the app's key list lacks the key; removing it from state"
+            );
             (Value::Null, Diagnostics::new())
         }
         Ok(Located::AppGone) => {
-            tracing::info!(app_id, "the organization's apps lack the app; removing its key from state");
+            tracing::info!(
+                app_id,
+                "the organization's apps lack the app; removing its key from state"
+            );
             (Value::Null, Diagnostics::new())
         }
         Err(error) => {
@@ -232,19 +239,30 @@ mod tests {
             assert_eq!(parse_import_id(bad), Err(BadImportId::Malformed), "{bad:?}");
         }
         for not_uuid in ["nonsense", "tok-1", "no-such-token"] {
-            assert_eq!(parse_import_id(not_uuid), Err(BadImportId::NotUuid), "{not_uuid}");
+            assert_eq!(
+                parse_import_id(not_uuid),
+                Err(BadImportId::NotUuid),
+                "{not_uuid}"
+            );
         }
         for spaced in [
             format!(" {TOKEN}"),
             format!("{TOKEN}\n"),
             format!("{APP}/{TOKEN} "),
         ] {
-            assert_eq!(parse_import_id(&spaced), Err(BadImportId::Whitespace), "{spaced:?}");
+            assert_eq!(
+                parse_import_id(&spaced),
+                Err(BadImportId::Whitespace),
+                "{spaced:?}"
+            );
         }
         // Whitespace around something unusable anyway: the real problem is named.
         assert_eq!(parse_import_id(" nonsense "), Err(BadImportId::NotUuid));
         let detail = BadImportId::NotUuid.diagnostic("nonsense").detail;
-        assert!(detail.contains("UUID") && detail.contains("Nothing was asked"), "{detail}");
+        assert!(
+            detail.contains("UUID") && detail.contains("Nothing was asked"),
+            "{detail}"
+        );
         let detail = BadImportId::Whitespace.diagnostic(" x").summary;
         assert!(detail.contains("remove the spaces"), "{detail}");
     }

@@ -65,7 +65,10 @@ async fn a_status_code_alone_never_empties_state() {
     let text = summaries(&diags);
     assert!(diags.has_errors(), "{text}");
     assert!(text.contains("could not be explained"), "{text}");
-    assert!(text.contains("include app") && text.contains("api_url"), "{text}");
+    assert!(
+        text.contains("include app") && text.contains("api_url"),
+        "{text}"
+    );
 
     // Everything answered 400: neither the list nor GET /apps proves anything.
     running.emulator.set_variants(Variants {
@@ -76,7 +79,10 @@ async fn a_status_code_alone_never_empties_state() {
     let (state, diags) = read::read(&fresh, &current).await;
     assert_eq!(state, current);
     let text = summaries(&diags);
-    assert!(text.contains("failed too") && text.contains("api_url"), "{text}");
+    assert!(
+        text.contains("failed too") && text.contains("api_url"),
+        "{text}"
+    );
     assert!(!text.contains("refused the key settings"), "{text}");
 
     // The app's list is down and GET /apps too: an outage, not a proof.
@@ -161,11 +167,8 @@ async fn a_refused_organization_key_is_not_sent_again() {
     let running = support::start_fresh().await;
     let second = running.emulator.create_app("second").unwrap().id;
     let wrong = format!("os_v2_org_{}", "a".repeat(103));
-    let api = Api::new(running.client_with(
-        wrong.clone(),
-        3,
-        tokio_util::sync::CancellationToken::new(),
-    ));
+    let api =
+        Api::new(running.client_with(wrong.clone(), 3, tokio_util::sync::CancellationToken::new()));
     let error = api.check_organization_key().await.unwrap_err();
     assert_eq!(error.status(), Some(403));
     for app in [running.app(), second] {
@@ -174,7 +177,11 @@ async fn a_refused_organization_key_is_not_sent_again() {
         assert!(text.contains("rejected the organization API key"), "{text}");
         assert!(!text.contains(&wrong), "{text}");
     }
-    assert!(api.create_key(&running.app(), &support::spec("x")).await.is_err());
+    assert!(
+        api.create_key(&running.app(), &support::spec("x"))
+            .await
+            .is_err()
+    );
     let total: u64 = running.emulator.request_counts().values().sum();
     assert_eq!(total, 1, "one GET /apps, then nothing");
 }
