@@ -11,8 +11,10 @@
 //! Every write to an app (create, update, rotate, delete) invalidates that app's snapshot and any
 //! failure kept for it, whatever its outcome, so a read after a write always asks OneSignal again.
 //!
-//! An organization key that OneSignal refused (401/403) is not sent again by this process: every
-//! later call fails at once with that refusal.
+//! An organization key that OneSignal refused (401/403) on an organization-level call (`GET /apps`,
+//! which ConfigureProvider asks first) is not sent again by this process: every later call fails
+//! at once with that refusal. A 401/403 on one app's keys is only that call's error: the key may
+//! be fine and the app another organization's.
 //!
 //! No status code alone proves that something is gone: a wrong `api_url` path, a proxy or a
 //! gateway answers 404 (or 400) for everything. [`Api::keys_of`] therefore answers "the app is
@@ -192,7 +194,8 @@ impl Api {
         }
     }
 
-    /// Notes a refusal of the organization key, and passes any result through.
+    /// Notes a refusal of the organization key by an organization-level call, and passes any
+    /// result through.
     fn noting<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
         if let Err(error @ Error::CredentialsRejected { .. }) = &result {
             locked(&self.refused).get_or_insert_with(|| error.clone());
@@ -211,9 +214,7 @@ impl Api {
             return result;
         }
         self.refusal()?;
-        let result = self
-            .noting(self.client.list_keys(app_id).await)
-            .map(Arc::new);
+        let result = self.client.list_keys(app_id).await.map(Arc::new);
         if let Ok(keys) = &result {
             let mut seen = locked(&app.seen);
             seen.listed = true;
@@ -317,7 +318,7 @@ impl Api {
     /// Creates a key; the new key is claimed by this process.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         self.refusal()?;
-        let result = self.noting(self.client.create_key(app_id, spec).await);
+        let result = self.client.create_key(app_id, spec).await;
         if let Ok(created) = &result {
             locked(&self.app(app_id).claimed).insert(created.token_id.clone());
         }
@@ -333,7 +334,7 @@ impl Api {
         spec: &KeySpec,
     ) -> Result<(), Error> {
         self.refusal()?;
-        let result = self.noting(self.client.update_key(app_id, token_id, spec).await);
+        let result = self.client.update_key(app_id, token_id, spec).await;
         self.invalidate(app_id);
         result
     }
@@ -341,7 +342,7 @@ impl Api {
     /// Rotates a key's secret.
     pub async fn rotate_key(&self, app_id: &str, token_id: &str) -> Result<Secret, Error> {
         self.refusal()?;
-        let result = self.noting(self.client.rotate_key(app_id, token_id).await);
+        let result = self.client.rotate_key(app_id, token_id).await;
         self.invalidate(app_id);
         result
     }
@@ -349,7 +350,7 @@ impl Api {
     /// Deletes a key.
     pub async fn delete_key(&self, app_id: &str, token_id: &str) -> Result<(), Error> {
         self.refusal()?;
-        let result = self.noting(self.client.delete_key(app_id, token_id).await);
+        let result = self.client.delete_key(app_id, token_id).await;
         self.invalidate(app_id);
         result
     }

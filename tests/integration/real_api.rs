@@ -186,12 +186,13 @@ fn missing_modes_plan_clean_and_an_unknown_mode_is_one_keys_drift() {
         ),
         key_block("open", &app, "open", "")
     );
-    ws.write_config(&emu.config(&body));
-    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    // Lists without a mode from the start: the read-backs after the creates keep the modes sent.
     emu.emulator.set_variants(Variants {
         omit_allowlist_mode: true,
         ..Variants::default()
     });
+    ws.write_config(&emu.config(&body));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(
         plan_exit_code(&ws),
         0,

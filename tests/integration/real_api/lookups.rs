@@ -166,12 +166,23 @@ async fn reads_of_one_app_share_one_failure() {
 async fn a_refused_organization_key_is_not_sent_again() {
     let running = support::start_fresh().await;
     let second = running.emulator.create_app("second").unwrap().id;
+    // A 403 on one app's keys is that call's error only: the key is still used for others.
+    let api = Api::new(running.client(0));
+    running
+        .emulator
+        .inject(Fault::status(Some(Route::ListKeys), 1, 403));
+    let (_, diags) = read::read(&api, &state_of(&running.app(), "t")).await;
+    assert!(diags.has_errors());
+    let (state, diags) = read::read(&api, &state_of(&second, "t")).await;
+    assert_eq!(state, Value::Null, "{}", summaries(&diags));
+    running.emulator.reset_counters();
+
     let wrong = format!("os_v2_org_{}", "a".repeat(103));
     let api =
         Api::new(running.client_with(wrong.clone(), 3, tokio_util::sync::CancellationToken::new()));
     let error = api.check_organization_key().await.unwrap_err();
     assert_eq!(error.status(), Some(403));
-    for app in [running.app(), second] {
+    for app in [running.app(), second.clone()] {
         let (_, diags) = read::read(&api, &state_of(&app, "t")).await;
         let text = summaries(&diags);
         assert!(text.contains("rejected the organization API key"), "{text}");
