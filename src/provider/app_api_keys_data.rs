@@ -65,7 +65,9 @@ pub fn schema() -> Schema {
                     Presence::Computed,
                     "The app's keys, in the order OneSignal lists them. Each has `token_id` \
                      (OneSignal's id of the key, the one `terraform import` takes), `name`, \
-                     `ip_allowlist_mode` (`\"explicit\"` or `\"disabled\"`), `ip_allowlist` (a \
+                     `ip_allowlist_mode` (`\"explicit\"` or `\"disabled\"`, derived from the \
+                     allowlist when OneSignal leaves it out; a mode it adds later is shown as \
+                     sent), `ip_allowlist` (a \
                      set of addresses and CIDR blocks in OneSignal's spelling, empty when there \
                      are none), `created_at` and `updated_at` (as OneSignal reports them; null \
                      when it does not). No secret: OneSignal never lists one.",
