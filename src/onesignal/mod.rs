@@ -30,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use apps::{AppCredentials, AppSettings, AppView};
 pub use error::{Error, GaveUp, MAX_ERROR_TEXT};
+pub use models::ReportedMode;
 pub use models::{AllowlistMode, ApiKey, App, CreatedKey, KeySpec};
 pub use retry::MAX_RETRY_AFTER;
 

@@ -68,8 +68,56 @@ pub struct KeySpec {
     pub name: String,
     /// Whether the allowlist is enforced.
     pub ip_allowlist_mode: AllowlistMode,
-    /// CIDRs or bare addresses, sent as given.
+    /// CIDRs, sent as given: the caller writes them in canonical CIDR notation (OneSignal's
+    /// docs ask for CIDR notation; a bare address is not guaranteed to be accepted).
     pub ip_allowlist: Vec<String>,
+}
+
+/// A key's mode as a list reported it. OneSignal's docs leave open whether a list item always
+/// carries `ip_allowlist_mode` and whether new values will appear, so neither breaks a list:
+/// the caller decides what a missing mode means (the mode it last knew), and an unknown value is
+/// kept as sent so that it shows as drift of that key alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReportedMode {
+    /// `"disabled"` or `"explicit"`, in any ASCII case.
+    Known(AllowlistMode),
+    /// The item had no `ip_allowlist_mode` (or `null`).
+    Missing,
+    /// A value this client does not know, exactly as sent.
+    Other(String),
+}
+
+impl ReportedMode {
+    /// Reads the wire value.
+    pub fn from_wire(value: Option<&str>) -> ReportedMode {
+        match value {
+            None => ReportedMode::Missing,
+            Some(text) => AllowlistMode::parse(text)
+                .map_or_else(|| ReportedMode::Other(text.to_owned()), ReportedMode::Known),
+        }
+    }
+
+    /// The mode to show: the canonical spelling of a known mode, an unknown one as sent, `None`
+    /// when the list did not say.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ReportedMode::Known(mode) => Some(mode.as_str()),
+            ReportedMode::Missing => None,
+            ReportedMode::Other(text) => Some(text),
+        }
+    }
+}
+
+impl From<AllowlistMode> for ReportedMode {
+    fn from(mode: AllowlistMode) -> Self {
+        ReportedMode::Known(mode)
+    }
+}
+
+impl PartialEq<AllowlistMode> for ReportedMode {
+    fn eq(&self, other: &AllowlistMode) -> bool {
+        *self == ReportedMode::Known(*other)
+    }
 }
 
 /// One App API key as the list endpoint reports it. It never carries the secret.
@@ -79,8 +127,8 @@ pub struct ApiKey {
     pub token_id: String,
     /// Display name.
     pub name: String,
-    /// Whether the allowlist is enforced.
-    pub ip_allowlist_mode: AllowlistMode,
+    /// Whether the allowlist is enforced, as far as the list said.
+    pub ip_allowlist_mode: ReportedMode,
     /// The allowlist in the server's spelling, which may differ from the one sent.
     pub ip_allowlist: Vec<String>,
     /// Creation time: the server's string as sent, or RFC 3339 (UTC) when it sent a Unix number.
@@ -140,11 +188,12 @@ pub(crate) fn timestamp<'de, D: Deserializer<'de>>(
 /// `ApiKeyToken` on the wire: every field optional, as in OneSignal's OpenAPI spec.
 #[derive(Deserialize)]
 struct WireKey {
+    #[serde(default)]
     token_id: Option<String>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    ip_allowlist_mode: Option<AllowlistMode>,
+    ip_allowlist_mode: Option<String>,
     #[serde(default)]
     ip_allowlist: Option<Vec<String>>,
     #[serde(default)]
@@ -155,55 +204,93 @@ struct WireKey {
 
 impl WireKey {
     fn into_key(self) -> Result<ApiKey, String> {
-        let token_id = self.token_id.ok_or("a key in the list has no token_id")?;
-        let ip_allowlist = self.ip_allowlist.unwrap_or_default();
-        // A missing mode is read the way the resource plans it: a list means "explicit".
-        let ip_allowlist_mode = self
-            .ip_allowlist_mode
-            .unwrap_or(if ip_allowlist.is_empty() {
-                AllowlistMode::Disabled
-            } else {
-                AllowlistMode::Explicit
-            });
+        let token_id = self.token_id.ok_or("the key has no token_id")?;
         Ok(ApiKey {
             token_id,
             name: self.name.unwrap_or_default(),
-            ip_allowlist_mode,
-            ip_allowlist,
+            ip_allowlist_mode: ReportedMode::from_wire(self.ip_allowlist_mode.as_deref()),
+            ip_allowlist: self.ip_allowlist.unwrap_or_default(),
             created_at: self.created_at.as_ref().and_then(normalise_timestamp),
             updated_at: self.updated_at.as_ref().and_then(normalise_timestamp),
         })
     }
 }
 
-/// Parses the body of `GET /apps/{id}/auth/tokens`: `{"tokens": [...]}`, or a bare array.
-pub(crate) fn parse_key_list(body: &[u8]) -> Result<Vec<ApiKey>, String> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Shape {
-        Wrapped {
-            #[serde(default)]
-            tokens: Option<Vec<WireKey>>,
-        },
-        Bare(Vec<WireKey>),
-    }
-    let keys = match serde_json::from_slice::<Shape>(body).map_err(|e| e.to_string())? {
-        Shape::Wrapped { tokens } => tokens.unwrap_or_default(),
-        Shape::Bare(keys) => keys,
-    };
-    keys.into_iter().map(WireKey::into_key).collect()
+/// Decodes `value` as a `T`; an error names the path where decoding stopped, after `prefix`
+/// (`tokens[2].created_at: invalid type: …`).
+fn decode_at<T: serde::de::DeserializeOwned>(value: Value, prefix: &str) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let path = match (prefix, path.as_str()) {
+            (_, ".") => prefix.to_owned(),
+            ("", path) => path.to_owned(),
+            (prefix, path) if path.starts_with('[') => format!("{prefix}{path}"),
+            (prefix, path) => format!("{prefix}.{path}"),
+        };
+        let error = error.into_inner();
+        if path.is_empty() {
+            error.to_string()
+        } else {
+            format!("{path}: {error}")
+        }
+    })
 }
 
-/// Parses the body of `GET /apps`: a bare array, or `{"apps": [...]}`.
-pub(crate) fn parse_app_list(body: &[u8]) -> Result<Vec<App>, String> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Shape {
-        Bare(Vec<App>),
-        Wrapped { apps: Vec<App> },
+/// Parses the body of `GET /apps/{id}/auth/tokens`: `{"tokens": [...]}`, or a bare array. An
+/// unreadable answer is an error that names the field where reading stopped.
+pub(crate) fn parse_key_list(body: &[u8]) -> Result<Vec<ApiKey>, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let (items, prefix): (Vec<Value>, &str) = match value {
+        Value::Array(_) => (decode_at(value, "")?, ""),
+        Value::Object(mut map) => match map.remove("tokens") {
+            None | Some(Value::Null) => (Vec::new(), "tokens"),
+            Some(tokens) => (decode_at(tokens, "tokens")?, "tokens"),
+        },
+        other => {
+            return Err(format!(
+                "expected an object with `tokens` or an array, found {}",
+                json_kind(&other)
+            ));
+        }
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = format!("{prefix}[{i}]");
+            decode_at::<WireKey>(item, &at)?
+                .into_key()
+                .map_err(|e| format!("{at}: {e}"))
+        })
+        .collect()
+}
+
+/// What kind of JSON value this is, for messages that must not quote it.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
-    match serde_json::from_slice::<Shape>(body).map_err(|e| e.to_string())? {
-        Shape::Bare(apps) | Shape::Wrapped { apps } => Ok(apps),
+}
+
+/// Parses the body of `GET /apps`: a bare array, or `{"apps": [...]}`. An unreadable answer is an
+/// error that names the field where reading stopped.
+pub(crate) fn parse_app_list(body: &[u8]) -> Result<Vec<App>, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    match value {
+        Value::Array(_) => decode_at(value, ""),
+        Value::Object(mut map) => match map.remove("apps") {
+            Some(apps) => decode_at(apps, "apps"),
+            None => Err("expected an array of apps, found an object without `apps`".to_owned()),
+        },
+        other => Err(format!(
+            "expected an array of apps, found {}",
+            json_kind(&other)
+        )),
     }
 }
 
@@ -390,9 +477,55 @@ mod tests {
             Some("2024-01-02T03:04:05.123Z")
         );
         assert_eq!(keys[1].updated_at, None);
-        // No mode but a list: read as explicit.
-        assert_eq!(keys[2].ip_allowlist_mode, AllowlistMode::Explicit);
+        // No mode: the caller decides (the mode it last knew), not the list's parser.
+        assert_eq!(keys[2].ip_allowlist_mode, ReportedMode::Missing);
         assert_eq!(keys[2].name, "");
+    }
+
+    #[test]
+    fn an_unknown_mode_is_kept_as_sent_and_the_rest_of_the_list_reads() {
+        let keys = parse_key_list(
+            br#"{"tokens":[{"token_id":"x","ip_allowlist_mode":"Sometimes"},{"token_id":"y","ip_allowlist_mode":"explicit","ip_allowlist":["10.0.0.0/8"]},{"token_id":"z","ip_allowlist_mode":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            keys[0].ip_allowlist_mode,
+            ReportedMode::Other("Sometimes".into())
+        );
+        assert_eq!(keys[0].ip_allowlist_mode.as_str(), Some("Sometimes"));
+        assert_eq!(keys[1].ip_allowlist_mode, AllowlistMode::Explicit);
+        assert_eq!(keys[2].ip_allowlist_mode, ReportedMode::Missing);
+        assert_eq!(keys[2].ip_allowlist_mode.as_str(), None);
+    }
+
+    #[test]
+    fn decoding_errors_name_the_field_where_they_stopped() {
+        let err = parse_key_list(
+            br#"{"tokens":[{"token_id":"a"},{"token_id":"b"},{"token_id":"c","name":5}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("tokens[2].name: invalid type"), "{err}");
+        let err = parse_key_list(br#"[{"token_id":"a","ip_allowlist":["x",7]}]"#).unwrap_err();
+        assert!(
+            err.starts_with("[0].ip_allowlist[1]: invalid type"),
+            "{err}"
+        );
+        let err = parse_key_list(br#"{"tokens":[{"token_id":"a"},{"name":"no id"}]}"#).unwrap_err();
+        assert_eq!(err, "tokens[1]: the key has no token_id");
+        let err = parse_key_list(br#"{"tokens":{"token_id":"a"}}"#).unwrap_err();
+        assert!(err.starts_with("tokens: invalid type: map"), "{err}");
+        let err = parse_app_list(br#"[{"id":"a"},{"id":7}]"#).unwrap_err();
+        assert!(err.starts_with("[1].id: invalid type"), "{err}");
+        assert!(
+            parse_key_list(b"<html>")
+                .unwrap_err()
+                .starts_with("not JSON")
+        );
+        assert!(
+            parse_key_list(b"\"os_v2_app_x\"")
+                .unwrap_err()
+                .contains("found a string")
+        );
     }
 
     #[test]
@@ -400,10 +533,7 @@ mod tests {
         assert_eq!(parse_key_list(br#"[{"token_id":"x"}]"#).unwrap().len(), 1);
         assert!(parse_key_list(b"{}").unwrap().is_empty());
         assert!(parse_key_list(br#"{"tokens":[{"name":"no id"}]}"#).is_err());
-        assert!(
-            parse_key_list(br#"{"tokens":[{"token_id":"x","ip_allowlist_mode":"sometimes"}]}"#)
-                .is_err()
-        );
+        assert!(parse_key_list(br#"{"tokens":null}"#).unwrap().is_empty());
     }
 
     #[test]

@@ -76,6 +76,13 @@ pub fn parse_entry(entry: &str) -> Result<IpNet, EntryError> {
     Ok(network)
 }
 
+/// The entry as it goes on the wire: canonical CIDR notation, as OneSignal's docs ask
+/// (`198.51.100.7` → `198.51.100.7/32`, `2001:DB8::1` → `2001:db8::1/128`). An entry that does
+/// not parse (validation refuses those before any apply) is sent as written.
+pub fn canonical(entry: &str) -> String {
+    parse_entry(entry).map_or_else(|_| entry.to_owned(), |net| net.to_string())
+}
+
 /// Whether two entries mean the same network (false when either does not parse).
 pub fn same_network(a: &str, b: &str) -> bool {
     a == b || matches!((parse_entry(a), parse_entry(b)), (Ok(x), Ok(y)) if x == y)
@@ -169,6 +176,21 @@ mod tests {
         ];
         for (input, want) in bad {
             assert_eq!(parse_entry(input), Err(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn entries_go_on_the_wire_in_canonical_cidr_notation() {
+        for (entry, wire) in [
+            ("198.51.100.7", "198.51.100.7/32"),
+            ("198.51.100.7/32", "198.51.100.7/32"),
+            ("192.0.2.0/24", "192.0.2.0/24"),
+            ("2001:DB8::1", "2001:db8::1/128"),
+            ("2001:db8:0:0::/64", "2001:db8::/64"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1/128"),
+            ("not an entry", "not an entry"),
+        ] {
+            assert_eq!(canonical(entry), wire, "{entry}");
         }
     }
 

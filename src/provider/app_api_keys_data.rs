@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::ProviderState;
-use super::app_api_key::{diagnostics, validate};
+use super::api::KeysOf;
+use super::app_api_key::diagnostics::{self, Operation};
+use super::app_api_key::model::derived_mode;
+use super::app_api_key::validate;
 use crate::onesignal::ApiKey;
 use crate::tfplugin::{Attribute, Block, DataSource, Diagnostics, Presence, Schema, Type, Value};
 
@@ -62,7 +65,9 @@ pub fn schema() -> Schema {
                     Presence::Computed,
                     "The app's keys, in the order OneSignal lists them. Each has `token_id` \
                      (OneSignal's id of the key, the one `terraform import` takes), `name`, \
-                     `ip_allowlist_mode` (`\"explicit\"` or `\"disabled\"`), `ip_allowlist` (a \
+                     `ip_allowlist_mode` (`\"explicit\"` or `\"disabled\"`, derived from the \
+                     allowlist when OneSignal leaves it out; a mode it adds later is shown as \
+                     sent), `ip_allowlist` (a \
                      set of addresses and CIDR blocks in OneSignal's spelling, empty when there \
                      are none), `created_at` and `updated_at` (as OneSignal reports them; null \
                      when it does not). No secret: OneSignal never lists one.",
@@ -80,7 +85,12 @@ fn key_value(key: &ApiKey) -> Value {
         ("name", Value::string(key.name.as_str())),
         (
             "ip_allowlist_mode",
-            Value::string(key.ip_allowlist_mode.as_str()),
+            // No prior state to keep a missing mode from: derived from the list, as a plan would.
+            Value::string(
+                key.ip_allowlist_mode
+                    .as_str()
+                    .unwrap_or(derived_mode(&key.ip_allowlist).as_str()),
+            ),
         ),
         (
             "ip_allowlist",
@@ -153,11 +163,13 @@ impl DataSource for AppApiKeys {
             Ok(api) => api,
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };
-        match api.list_keys(app_id).await {
-            Ok(keys) => (state(app_id, &keys), Diagnostics::new()),
+        // Never an empty list from a 404: an app is gone only when `GET /apps` proves it.
+        match api.keys_of(app_id).await {
+            Ok(KeysOf::Listed(keys)) => (state(app_id, &keys), Diagnostics::new()),
+            Ok(KeysOf::AppGone) => (Value::Null, diagnostics::app_not_found(app_id).into()),
             Err(error) => {
                 let action = format!("listing the keys of app {app_id}");
-                let diag = diagnostics::client_error(&action, app_id, &error);
+                let diag = diagnostics::lookup_failed(Operation::List, &action, app_id, &error);
                 (Value::Null, diag.into())
             }
         }
@@ -167,7 +179,7 @@ impl DataSource for AppApiKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onesignal::AllowlistMode;
+    use crate::onesignal::{AllowlistMode, ReportedMode};
 
     #[test]
     fn state_matches_the_schema_and_keeps_the_api_order() {
@@ -175,7 +187,7 @@ mod tests {
             ApiKey {
                 token_id: "tok-b".into(),
                 name: "second in name order, first in the API's".into(),
-                ip_allowlist_mode: AllowlistMode::Explicit,
+                ip_allowlist_mode: AllowlistMode::Explicit.into(),
                 ip_allowlist: vec!["192.0.2.0/24".into()],
                 created_at: Some("2026-01-01T00:00:00Z".into()),
                 updated_at: None,
@@ -183,7 +195,7 @@ mod tests {
             ApiKey {
                 token_id: "tok-a".into(),
                 name: "a".into(),
-                ip_allowlist_mode: AllowlistMode::Disabled,
+                ip_allowlist_mode: ReportedMode::Missing,
                 ip_allowlist: Vec::new(),
                 created_at: None,
                 updated_at: None,
@@ -203,6 +215,11 @@ mod tests {
             &Value::Set(vec![Value::string("192.0.2.0/24")])
         );
         assert_eq!(items[1].get_attr("ip_allowlist"), &Value::Set(Vec::new()));
+        // A list item without a mode: derived from its (empty) list.
+        assert_eq!(
+            items[1].get_attr("ip_allowlist_mode"),
+            &Value::string("disabled")
+        );
         assert!(items[0].get_attr("updated_at").is_null());
         // Every element has exactly the attributes of the schema's element type.
         let Type::Object(fields) = key_type() else {

@@ -17,6 +17,8 @@ pub const ENV_ORGANIZATION_ID: &str = "ONESIGNAL_ORGANIZATION_ID";
 pub const DEFAULT_API_URL: &str = "https://api.onesignal.com";
 /// Retries of a retryable failure when `max_retries` is not set.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// The most retries `max_retries` may ask for: more would only stretch an outage into hours.
+pub const MAX_MAX_RETRIES: u32 = 20;
 
 /// The provider block's schema.
 pub fn schema() -> Schema {
@@ -51,9 +53,9 @@ pub fn schema() -> Schema {
                     "max_retries",
                     Type::Number,
                     Presence::Optional,
-                    "How many times a request that failed in a retryable way (HTTP 429, 502, 503, \
-                     504, or a connection failure) is retried, with jittered exponential backoff \
-                     that honours `Retry-After`. A whole number, `0` or more. Defaults to `5`.",
+                    "How many times a request that failed in a retryable way (HTTP 429, a server \
+                     error, or a connection failure) is retried, with jittered exponential backoff \
+                     that honours `Retry-After`. A whole number from `0` to `20`. Defaults to `5`.",
                 ),
                 Attribute::new(
                     "organization_id",
@@ -180,6 +182,7 @@ fn max_retries(value: &Value) -> Option<u32> {
         .as_number()?
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= MAX_MAX_RETRIES)
 }
 
 /// Why a URL is not an acceptable `api_url`; `Ok` when it is.
@@ -297,8 +300,59 @@ fn bad_organization_id(source: &str) -> Diagnostic {
 fn bad_max_retries() -> Diagnostic {
     Diagnostic::error(
         "Invalid max_retries",
-        "`max_retries` must be a whole number, 0 or more (the default is 5).",
+        format!(
+            "`max_retries` must be a whole number from 0 to {MAX_MAX_RETRIES} (the default is \
+             {DEFAULT_MAX_RETRIES}): each retry waits longer than the one before, so more would \
+             only stretch an outage into hours."
+        ),
     )
+}
+
+/// The OneSignal client cannot be built from the settings.
+pub fn client_unusable(error: &crate::onesignal::Error) -> Diagnostic {
+    Diagnostic::error(
+        "Cannot set up the OneSignal client",
+        format!("{error}. Check api_url and organization_api_key."),
+    )
+}
+
+/// What ConfigureProvider's one `GET /apps` says about the settings. A refused key, or an answer
+/// no OneSignal API gives to that request, is one error here, where Terraform stops every
+/// resource of the provider; an outage is left to the requests that need OneSignal (planning new
+/// keys does not), which report it per app.
+pub fn organization_check_failed(error: &crate::onesignal::Error) -> Diagnostics {
+    use crate::onesignal::Error;
+    let diagnostic = match error {
+        Error::CredentialsRejected { .. } => Diagnostic::error(
+            "OneSignal rejected the organization API key",
+            format!(
+                "Checking the organization API key with one request for the organization's \
+                 apps: {error}.\n\nSet organization_api_key in the provider block, or \
+                 {ENV_ORGANIZATION_API_KEY}, to an organization API key (os_v2_org_…) from \
+                 OneSignal's dashboard (Organizations → Keys & IDs); an App API key cannot \
+                 manage keys. Nothing was read or changed."
+            ),
+        ),
+        Error::InvalidConfig { .. } => client_unusable(error),
+        Error::NotFound { .. }
+        | Error::Validation { .. }
+        | Error::KeyLimitReached { .. }
+        | Error::InvalidResponse { .. } => Diagnostic::error(
+            "The API at api_url does not answer like OneSignal",
+            format!(
+                "Checking the organization API key with one request for the organization's \
+                 apps: {error}.\n\nOneSignal's API answers that request with the apps. Check \
+                 that api_url (or {ENV_API_URL}) is OneSignal's API, {DEFAULT_API_URL}, without \
+                 a path such as /v1 or /api/v1, and that any proxy in between passes requests \
+                 through. Nothing was read or changed."
+            ),
+        ),
+        _ => {
+            tracing::warn!(%error, "could not check the organization API key at configure time");
+            return Diagnostics::new();
+        }
+    };
+    diagnostic.into()
 }
 
 #[cfg(test)]
@@ -388,6 +442,20 @@ mod tests {
         assert!(fractional.has_errors());
         let unknown = config(Value::unknown(), Value::unknown(), Value::unknown());
         assert!(validate(&unknown).is_empty());
+    }
+
+    #[test]
+    fn max_retries_is_bounded_from_0_to_20() {
+        let retries = |n: i64| validate(&config(Value::Null, Value::Null, Value::int(n)));
+        for ok in [0, 5, 20] {
+            assert!(retries(ok).is_empty(), "{ok}");
+        }
+        for bad in [21, -1, 99_999_999_999_999] {
+            let diags = retries(bad);
+            let d = diags.iter().next().expect("an error");
+            assert_eq!(d.attribute.as_ref().unwrap().to_string(), "max_retries");
+            assert!(d.detail.contains("from 0 to 20"), "{}", d.detail);
+        }
     }
 
     /// An environment with both variables set.

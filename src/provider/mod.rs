@@ -112,12 +112,7 @@ impl ProviderState {
                 ));
             }
         };
-        configured.api().cloned().map_err(|error| {
-            Diagnostic::error(
-                "Cannot set up the OneSignal client",
-                format!("{error}. Check api_url and organization_api_key."),
-            )
-        })
+        configured.api().cloned().map_err(config::client_unusable)
     }
 }
 
@@ -159,17 +154,25 @@ impl tfplugin::Provider for OneSignalProvider {
             self.state.set(Setup::Unknown(unknown));
             return Diagnostics::new();
         }
-        match config::resolve(&request.config, |name| std::env::var(name).ok()) {
-            Ok(resolved) => {
-                self.state.set(Setup::Configured(Arc::new(Configured {
-                    config: resolved,
-                    terraform_version: request.terraform_version,
-                    client: OnceLock::new(),
-                    cancel: self.state.cancel.clone(),
-                })));
-                Diagnostics::new()
-            }
-            Err(diags) => diags,
+        let configured = match config::resolve(&request.config, |name| std::env::var(name).ok()) {
+            Ok(resolved) => Arc::new(Configured {
+                config: resolved,
+                terraform_version: request.terraform_version,
+                client: OnceLock::new(),
+                cancel: self.state.cancel.clone(),
+            }),
+            Err(diags) => return diags,
+        };
+        self.state.set(Setup::Configured(configured.clone()));
+        // Prove the organization key once, here: a refused key is then one error, and Terraform
+        // stops every resource that depends on the provider, instead of one error per resource.
+        let api = match configured.api() {
+            Ok(api) => api,
+            Err(error) => return config::client_unusable(error).into(),
+        };
+        match api.check_organization_key().await {
+            Ok(()) => Diagnostics::new(),
+            Err(error) => config::organization_check_failed(&error),
         }
     }
 

@@ -559,7 +559,7 @@ fn malformed_and_missing_import_ids_are_explained() {
         "import",
         "-no-color",
         "onesignal_app_api_key.k",
-        "no-such-token",
+        "0d4bc2c4-8f0a-4b7e-9a41-3f2e7c1d5a60",
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());

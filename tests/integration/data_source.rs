@@ -104,10 +104,7 @@ fn an_unknown_app_is_an_error_that_names_it() {
     let output = ws.run(&["plan", "-no-color"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("OneSignal app or key not found"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("OneSignal app not found"), "{stderr}");
     assert!(stderr.contains(unknown), "{stderr}");
     assert!(
         !stderr.contains(&emu.emulator.organization_api_key()),

@@ -15,6 +15,7 @@ mod harness;
 mod process;
 mod protocol;
 mod read_cache;
+mod real_api;
 mod recovery;
 mod reliability;
 mod schema_validate;

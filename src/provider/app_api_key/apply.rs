@@ -2,10 +2,10 @@
 //! on failure the state is whatever is true on the server, so nothing is lost or orphaned.
 
 use crate::onesignal::{ApiKey, CreatedKey, Error, KeySpec};
-use crate::provider::api::Api;
+use crate::provider::api::{Api, Located, same_id};
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
-use super::diagnostics;
+use super::diagnostics::{self, Operation};
 use super::model::*;
 use super::plan::{Rotation, rotation};
 use super::validate::MAX_NAME_CHARS;
@@ -234,8 +234,13 @@ pub async fn update(client: &Api, prior: &Value, planned: &Value) -> (Value, Dia
     if state.settings_differ(&prior) != Some(false) {
         let spec = state.key_spec();
         if let Err(error) = client.update_key(&app_id, &token_id, &spec).await {
-            let action = format!("updating the key {token_id} of app {app_id}");
-            diags.push(diagnostics::client_error(&action, &app_id, &error));
+            diags.push(match gone_after(client, &app_id, &token_id, &error).await {
+                Some(how) => diagnostics::deleted_outside_terraform(&app_id, &token_id, how),
+                None => {
+                    let action = format!("updating the key {token_id} of app {app_id}");
+                    diagnostics::operation_failed(Operation::Update, &action, &app_id, &error)
+                }
+            });
             return (prior.into_value(), diags);
         }
         state.set_str(MODE, Some(spec.ip_allowlist_mode.as_str()));
@@ -250,6 +255,12 @@ pub async fn update(client: &Api, prior: &Value, planned: &Value) -> (Value, Dia
                 changed = true;
             }
             Err(error) => {
+                if let Some(how) = gone_after(client, &app_id, &token_id, &error).await {
+                    diags.push(diagnostics::deleted_outside_terraform(
+                        &app_id, &token_id, how,
+                    ));
+                    return (prior.into_value(), diags);
+                }
                 // The PATCH (if any) took effect; the rotation did not. Record exactly that, and
                 // keep the prior trigger so that the next plan asks for the rotation again.
                 state.set(ROTATION_TRIGGER, prior.get(ROTATION_TRIGGER).clone());
@@ -287,26 +298,69 @@ pub async fn update(client: &Api, prior: &Value, planned: &Value) -> (Value, Dia
     (state.into_value(), diags)
 }
 
-/// Deletes the key; one that is already gone counts as deleted.
+/// Deletes the key. A DELETE refused with a 4xx counts as done only when a successful list
+/// then proves the key absent (a status code alone proves nothing: see [`Api::keys_of`]).
 pub async fn delete(client: &Api, prior: &Value) -> (Value, Diagnostics) {
     let prior = Attrs::of(prior);
     let app_id = prior.str(APP_ID).unwrap_or_default();
     let token_id = prior.str(TOKEN_ID).unwrap_or_default();
-    match client.delete_key(app_id, token_id).await {
-        Ok(()) => (Value::Null, Diagnostics::new()),
-        Err(error) if error.is_not_found() => (Value::Null, Diagnostics::new()),
+    let action = format!("deleting the key {token_id} of app {app_id}");
+    let error = match client.delete_key(app_id, token_id).await {
+        Ok(()) => return (Value::Null, Diagnostics::new()),
+        Err(error) if is_client_error(&error) => error,
         Err(error) => {
-            let action = format!("deleting the key {token_id} of app {app_id}");
-            let diag = diagnostics::client_error(&action, app_id, &error);
-            (prior.into_value(), diag.into())
+            let diag = diagnostics::operation_failed(Operation::Delete, &action, app_id, &error);
+            return (prior.into_value(), diag.into());
         }
+    };
+    let diag = match client.locate(app_id, token_id).await {
+        Ok(Located::KeyGone | Located::AppGone) => {
+            tracing::info!(app_id, token_id, %error, "DELETE refused, but the key is proven gone");
+            return (Value::Null, Diagnostics::new());
+        }
+        Ok(Located::Found(_)) => {
+            diagnostics::delete_refused_key_still_listed(app_id, token_id, &error)
+        }
+        Err(lookup) => {
+            let action = format!(
+                "checking whether the key {token_id} of app {app_id} still exists after the \
+                 DELETE failed ({error})"
+            );
+            diagnostics::lookup_failed(Operation::Delete, &action, app_id, &lookup)
+        }
+    };
+    (prior.into_value(), diag.into())
+}
+
+/// Whether OneSignal answered with a client error (4xx), which may mean that the key is gone.
+fn is_client_error(error: &Error) -> bool {
+    error.status().is_some_and(|s| (400..500).contains(&s))
+}
+
+/// After an update or rotation failed with a client error: how the key is proven gone, if it is.
+async fn gone_after(
+    client: &Api,
+    app_id: &str,
+    token_id: &str,
+    error: &Error,
+) -> Option<&'static str> {
+    if !is_client_error(error) {
+        return None;
+    }
+    match client.locate(app_id, token_id).await {
+        Ok(Located::KeyGone) => Some("a list of its app no longer holds it"),
+        Ok(Located::AppGone) => Some("its app is no longer among the organization's apps"),
+        Ok(Located::Found(_)) | Err(_) => None,
     }
 }
 
 /// The key `token_id` of app `app_id`, from the app's key list.
 pub async fn find_key(client: &Api, app_id: &str, token_id: &str) -> Result<Option<ApiKey>, Error> {
     let keys = client.list_keys(app_id).await?;
-    Ok(keys.iter().find(|k| k.token_id == token_id).cloned())
+    Ok(keys
+        .iter()
+        .find(|k| same_id(&k.token_id, token_id))
+        .cloned())
 }
 
 #[cfg(test)]
@@ -318,7 +372,7 @@ mod tests {
         ApiKey {
             token_id: token_id.into(),
             name: name.into(),
-            ip_allowlist_mode: AllowlistMode::Disabled,
+            ip_allowlist_mode: AllowlistMode::Disabled.into(),
             ip_allowlist: Vec::new(),
             created_at: None,
             updated_at: None,

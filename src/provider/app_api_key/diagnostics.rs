@@ -3,7 +3,8 @@
 //! The client's errors never hold a secret, so neither do these.
 
 use crate::onesignal::Error;
-use crate::provider::config::ENV_ORGANIZATION_API_KEY;
+use crate::provider::api::{LookupError, Unproven};
+use crate::provider::config::{DEFAULT_API_URL, ENV_API_URL, ENV_ORGANIZATION_API_KEY};
 use crate::tfplugin::{AttributePath, Diagnostic};
 
 /// What the provider was doing when OneSignal failed, e.g. "creating the key \"svc\"".
@@ -95,7 +96,7 @@ pub fn read_back_failed(error: &Error) -> Diagnostic {
 /// Whether the previous secret still works depends on the failure: a refusal means OneSignal did
 /// not rotate; a lost answer, a server error or a stop mid-request may come after it did.
 pub fn rotation_failed(app_id: &str, error: &Error) -> Diagnostic {
-    let mut diagnostic = client_error("rotating the key", app_id, error);
+    let mut diagnostic = operation_failed(Operation::Rotate, "rotating the key", app_id, error);
     diagnostic
         .detail
         .push_str("\n\nThe other changes were applied and saved. ");
@@ -260,6 +261,170 @@ pub fn import_not_found(token_id: &str, searched: &str) -> Diagnostic {
             "No App API key with token_id {token_id:?} was found in {searched}. Check the id in \
              OneSignal's dashboard (Settings → Keys & IDs) and that the organization API key \
              belongs to the key's organization."
+        ),
+    )
+}
+
+// --- read, update, delete (issue 10)
+
+/// What the provider was doing when a lookup proved nothing, in words for a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Refreshing a key in state.
+    Read,
+    /// Looking up a key to import.
+    Import,
+    /// Listing an app's keys for the data source.
+    List,
+    /// Updating a key's settings.
+    Update,
+    /// Rotating a key's secret.
+    Rotate,
+    /// Deleting a key.
+    Delete,
+}
+
+impl Operation {
+    fn verb(self) -> &'static str {
+        match self {
+            Operation::Read => "read the key",
+            Operation::Import => "import the key",
+            Operation::List => "list the app's keys",
+            Operation::Update => "update the key",
+            Operation::Rotate => "rotate the key",
+            Operation::Delete => "delete the key",
+        }
+    }
+}
+
+/// The advice about `api_url` for answers that no OneSignal API gives. The client's error names
+/// the URL asked, so this does not repeat it.
+fn api_url_advice() -> String {
+    format!(
+        "Check that api_url in the provider block (or {ENV_API_URL}) is OneSignal's API,          {DEFAULT_API_URL}, without a path such as /v1 or /api/v1, and that any proxy or          gateway in between passes requests through."
+    )
+}
+
+/// A request of `operation` failed. Client errors are worded by the operation (a 400 on a read
+/// is no comment on the key's settings); other failures are worded as [`client_error`] words them.
+pub fn operation_failed(
+    operation: Operation,
+    action: &str,
+    app_id: &str,
+    error: &Error,
+) -> Diagnostic {
+    let mut diagnostic = client_error(action, app_id, error);
+    let refused_settings = matches!(operation, Operation::Update) && error.status() == Some(400);
+    if matches!(error, Error::Validation { .. } | Error::NotFound { .. }) && !refused_settings {
+        diagnostic.summary = format!("Cannot {}: OneSignal refused the request", operation.verb());
+        let mut what = format!("While {action}: {error}");
+        if !what.ends_with(['.', ')']) {
+            what.push('.');
+        }
+        diagnostic.detail = format!(
+            "{what}\n\nThis request carries no settings that OneSignal could refuse. {}",
+            api_url_advice()
+        );
+    }
+    diagnostic
+}
+
+/// A lookup of a key (or of an app's keys) proved nothing: state is kept exactly as it was.
+pub fn lookup_failed(
+    operation: Operation,
+    action: &str,
+    app_id: &str,
+    error: &LookupError,
+) -> Diagnostic {
+    let (list, apps) = match error {
+        LookupError::Failed(error) => return operation_failed(operation, action, app_id, error),
+        LookupError::Unexplained { list, apps } => (list, apps),
+    };
+    let apps = match apps {
+        Unproven::AppListed => format!(
+            "The organization's apps (GET /apps) include app {app_id}, so its key list should              have answered."
+        ),
+        Unproven::TooManyApps(count) => format!(
+            "The organization's apps (GET /apps) do not include app {app_id}, but that answer              holds {count} apps and may be cut off, so it proves nothing."
+        ),
+        Unproven::Failed(error) => {
+            format!("Asking for the organization's apps (GET /apps) failed too: {error}.")
+        }
+    };
+    let mut what = format!("While {action}: {list}");
+    if !what.ends_with(['.', ')']) {
+        what.push('.');
+    }
+    Diagnostic::error(
+        format!(
+            "Cannot {}: OneSignal's answer could not be explained",
+            operation.verb()
+        ),
+        format!(
+            "{what} {apps}\n\nA status code alone never proves that a key or an app is gone,              so nothing in Terraform's state was changed. {}",
+            api_url_advice()
+        ),
+    )
+}
+
+/// An update or rotation found the key gone: a saved plan applied after someone deleted it.
+pub fn deleted_outside_terraform(app_id: &str, token_id: &str, how: &str) -> Diagnostic {
+    Diagnostic::error(
+        "The key was deleted outside Terraform",
+        format!(
+            "The key {token_id} of app {app_id} is gone: {how}. It was deleted outside Terraform              (in the dashboard, by a script or another workspace) after this plan was made. Plan              again to re-create it (its secret will be a new one)."
+        ),
+    )
+}
+
+/// A DELETE failed, and a successful list shows the key still there.
+pub fn delete_refused_key_still_listed(app_id: &str, token_id: &str, error: &Error) -> Diagnostic {
+    let mut diagnostic = operation_failed(
+        Operation::Delete,
+        &format!("deleting the key {token_id} of app {app_id}"),
+        app_id,
+        error,
+    );
+    diagnostic.summary =
+        "Cannot delete the key: OneSignal refused, and the key still exists".into();
+    diagnostic.detail.push_str(&format!(
+        "\n\nA list of app {app_id} taken after the refusal still holds the key, so it stays          in Terraform's state."
+    ));
+    diagnostic
+}
+
+/// An app named by the data source (or an import) is proven gone.
+pub fn app_not_found(app_id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "OneSignal app not found",
+        format!(
+            "App {app_id} is not among the organization's apps (GET /apps), and listing its keys              failed. Check the app id (dashboard: Settings → Keys & IDs) and that the              organization API key belongs to the app's organization."
+        ),
+    )
+}
+
+/// An import id with spaces around it (pasted with them).
+pub fn import_id_with_whitespace(id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid import id: remove the spaces around it",
+        format!(
+            "{id:?} has whitespace at its start or end, which no OneSignal id has. Remove it and \
+             import {:?}.",
+            id.trim()
+        ),
+    )
+}
+
+/// A bare import id that is not shaped like OneSignal's key ids.
+pub fn import_token_id_not_uuid(id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid import id",
+        format!(
+            "{id:?} is not an App API key id. A bare id must be a key's token_id, which OneSignal \
+             writes as a UUID (such as \"0d4bc2c4-8f0a-4b7e-9a41-3f2e7c1d5a60\"; dashboard: \
+             Settings → Keys & IDs); it is searched for across the organization's apps. Or use \
+             \"<app_id>/<token_id>\" (the app's UUID and the key's token_id). Nothing was \
+             asked of OneSignal."
         ),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::onesignal::{AllowlistMode, ApiKey, KeySpec};
+use crate::onesignal::{AllowlistMode, ApiKey, KeySpec, ReportedMode};
 use crate::provider::allowlist;
 use crate::tfplugin::Value;
 
@@ -56,18 +56,31 @@ impl Attrs {
         Value::Object(self.0)
     }
 
-    /// The key settings to send, from wholly known attributes (a plan at apply time).
+    /// The key settings to send, from wholly known attributes (a plan at apply time). Entries go
+    /// in canonical CIDR notation whatever their spelling here, which state keeps.
     pub fn key_spec(&self) -> KeySpec {
-        let ip_allowlist = known_entries(self.get(ALLOWLIST)).unwrap_or_default();
+        let entries = known_entries(self.get(ALLOWLIST)).unwrap_or_default();
         let ip_allowlist_mode = self
             .str(MODE)
             .and_then(AllowlistMode::parse)
-            .unwrap_or_else(|| derived_mode(&ip_allowlist));
+            .unwrap_or_else(|| derived_mode(&entries));
+        let mut ip_allowlist: Vec<String> =
+            entries.iter().map(|e| allowlist::canonical(e)).collect();
+        // Two spellings of one network are one entry on the wire.
+        let mut seen = std::collections::HashSet::new();
+        ip_allowlist.retain(|e| seen.insert(e.clone()));
         KeySpec {
             name: self.str(NAME).unwrap_or_default().to_owned(),
             ip_allowlist_mode,
             ip_allowlist,
         }
+    }
+
+    /// The mode here, when it is a string this provider does not know (OneSignal reported a new
+    /// mode): sending the configuration changes it, whatever else matches.
+    fn unknown_mode(&self) -> Option<&str> {
+        self.str(MODE)
+            .filter(|mode| AllowlistMode::parse(mode).is_none())
     }
 
     /// Whether sending `self` instead of `other` changes anything OneSignal stores: name, mode,
@@ -79,6 +92,9 @@ impl Attrs {
         if !known(self) || !known(other) {
             return None;
         }
+        if self.unknown_mode() != other.unknown_mode() {
+            return Some(true);
+        }
         let (mine, theirs) = (self.key_spec(), other.key_spec());
         Some(
             mine.name != theirs.name
@@ -89,13 +105,23 @@ impl Attrs {
 
     /// Copies what OneSignal reports about a key into these attributes. Allowlist entries that
     /// mean the same as one already here keep this spelling, and an empty remote list stays `[]`
-    /// only if it was `[]` here, so that a refresh without a real change shows no diff.
+    /// only if it was `[]` here, so that a refresh without a real change shows no diff. A list
+    /// item without a mode keeps the mode here (derived from the list only when there is none,
+    /// as on import); an unknown mode is kept as OneSignal sent it, so that the plan shows drift
+    /// of this key alone.
     pub fn absorb_remote(&mut self, app_id: &str, key: &ApiKey) {
         self.set_str(ID, Some(&format!("{app_id}/{}", key.token_id)));
         self.set_str(APP_ID, Some(app_id));
         self.set_str(TOKEN_ID, Some(&key.token_id));
         self.set_str(NAME, Some(&key.name));
-        self.set_str(MODE, Some(key.ip_allowlist_mode.as_str()));
+        let mode = match &key.ip_allowlist_mode {
+            ReportedMode::Missing => self
+                .str(MODE)
+                .map(str::to_owned)
+                .unwrap_or_else(|| derived_mode(&key.ip_allowlist).as_str().to_owned()),
+            reported => reported.as_str().unwrap_or_default().to_owned(),
+        };
+        self.set_str(MODE, Some(&mode));
         let allowlist = reconcile_allowlist(self.get(ALLOWLIST), &key.ip_allowlist);
         self.set(ALLOWLIST, allowlist);
         if key.created_at.is_some() {
@@ -184,6 +210,69 @@ mod tests {
         assert_eq!(reconcile_allowlist(&Value::Null, &[]), Value::Null);
         assert_eq!(reconcile_allowlist(&set(&[]), &[]), set(&[]));
         assert_eq!(reconcile_allowlist(&set(&["10.0.0.1"]), &[]), Value::Null);
+    }
+
+    fn listed(mode: ReportedMode, entries: &[&str]) -> ApiKey {
+        ApiKey {
+            token_id: "tok".into(),
+            name: "svc".into(),
+            ip_allowlist_mode: mode,
+            ip_allowlist: strings(entries),
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_missing_mode_keeps_the_known_one_and_is_derived_only_without_one() {
+        let mut state = Attrs::default();
+        state.set_str(MODE, Some("disabled"));
+        state.absorb_remote("app", &listed(ReportedMode::Missing, &["10.0.0.1/32"]));
+        assert_eq!(state.str(MODE), Some("disabled"));
+        let mut imported = Attrs::default();
+        imported.absorb_remote("app", &listed(ReportedMode::Missing, &["10.0.0.1/32"]));
+        assert_eq!(imported.str(MODE), Some("explicit"));
+        let mut imported = Attrs::default();
+        imported.absorb_remote("app", &listed(ReportedMode::Missing, &[]));
+        assert_eq!(imported.str(MODE), Some("disabled"));
+    }
+
+    #[test]
+    fn an_unknown_mode_is_kept_as_sent_and_differs_from_any_config() {
+        let mut state = Attrs::default();
+        state.set_str(MODE, Some("explicit"));
+        state.set(ALLOWLIST, set(&["10.0.0.1"]));
+        let reported = ReportedMode::Other("geo".into());
+        state.absorb_remote("app", &listed(reported, &["10.0.0.1/32"]));
+        assert_eq!(state.str(MODE), Some("geo"));
+        assert_eq!(state.get(ALLOWLIST), &set(&["10.0.0.1"]));
+        let mut planned = state.clone();
+        planned.set_str(MODE, Some("explicit"));
+        assert_eq!(planned.settings_differ(&state), Some(true));
+        assert_eq!(state.settings_differ(&state.clone()), Some(false));
+    }
+
+    #[test]
+    fn the_wire_gets_canonical_cidrs_once_each() {
+        let mut state = Attrs::default();
+        state.set_str(NAME, Some("svc"));
+        state.set(
+            ALLOWLIST,
+            set(&[
+                "198.51.100.7",
+                "2001:DB8::1",
+                "198.51.100.7/32",
+                "192.0.2.0/24",
+            ]),
+        );
+        let spec = state.key_spec();
+        assert_eq!(spec.ip_allowlist_mode, AllowlistMode::Explicit);
+        assert_eq!(
+            spec.ip_allowlist,
+            strings(&["198.51.100.7/32", "2001:db8::1/128", "192.0.2.0/24"])
+        );
+        // State keeps the spelling.
+        assert_eq!(state.get(ALLOWLIST).as_elements().unwrap().len(), 4);
     }
 
     #[test]

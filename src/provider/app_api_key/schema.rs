@@ -49,7 +49,9 @@ pub fn schema() -> Schema {
                     OptionalComputed,
                     "`\"explicit\"`: only requests from addresses in `ip_allowlist` may use the \
                      key. `\"disabled\"`: any address may. When not set: `\"explicit\"` if \
-                     `ip_allowlist` has entries, else `\"disabled\"`. Changed in place.",
+                     `ip_allowlist` has entries, else `\"disabled\"`. A mode OneSignal reports \
+                     that this provider does not know is shown as OneSignal sent it, and the plan \
+                     sets it back. Changed in place.",
                 ),
                 Attribute::new(
                     "ip_allowlist",
@@ -58,8 +60,10 @@ pub fn schema() -> Schema {
                     "Addresses allowed to use the key: IPv4 or IPv6 addresses (a single host, \
                      e.g. `198.51.100.7`) or CIDR blocks (e.g. `192.0.2.0/24`, `2001:db8::/32`) \
                      without host bits. Entries are compared by meaning, so `198.51.100.7` and \
-                     `198.51.100.7/32` are the same and a respelling plans no change. Enforced \
-                     when `ip_allowlist_mode` is `\"explicit\"`. Changed in place.",
+                     `198.51.100.7/32` are the same and a respelling plans no change; they are \
+                     sent to OneSignal in CIDR notation (`198.51.100.7/32`), and state keeps \
+                     your spelling. Enforced when `ip_allowlist_mode` is `\"explicit\"`. \
+                     Changed in place.",
                 ),
                 Attribute::new(
                     "rotation_trigger",
