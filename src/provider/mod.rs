@@ -6,15 +6,15 @@
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
-//! - [`api`]: the client with key lists coalesced per app;
-//! - [`docs`]: which documentation page documents which schema.
+//! - [`api`]: the client with key lists coalesced per app.
+//!
+//! The documentation pages are rendered from these schemas by the `gen-docs` crate.
 
 pub mod allowlist;
 pub mod api;
 pub mod app_api_key;
 pub mod app_api_keys_data;
 pub mod config;
-pub mod docs;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -30,6 +30,16 @@ use crate::tfplugin::{
 pub const ADDRESS: &str = "registry.terraform.io/onesignal/onesignal";
 /// This provider's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `User-Agent` the client sends: `terraform-provider-onesignal/<v> (+terraform <tf v>)`, or
+/// without the parenthesis when Terraform did not say its version. Assembled here because the
+/// client knows nothing of Terraform.
+pub fn user_agent(terraform_version: Option<&str>) -> String {
+    match terraform_version.filter(|v| !v.is_empty()) {
+        Some(tf) => format!("terraform-provider-onesignal/{VERSION} (+terraform {tf})"),
+        None => format!("terraform-provider-onesignal/{VERSION}"),
+    }
+}
 
 /// Runs the provider as a Terraform plugin (the binary's whole `main`).
 pub fn main() -> ExitCode {
@@ -56,7 +66,7 @@ impl Configured {
                     base_url: self.config.api_url.clone(),
                     organization_api_key: self.config.organization_api_key.clone(),
                     max_retries: self.config.max_retries,
-                    user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
+                    user_agent: user_agent(Some(&self.terraform_version)),
                     cancel: self.cancel.clone(),
                     limits: onesignal::Limits::default(),
                 })
@@ -178,5 +188,26 @@ impl tfplugin::Provider for OneSignalProvider {
 
     async fn stop(&self) {
         self.state.cancel.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_names_both_versions() {
+        assert_eq!(
+            user_agent(Some("1.9.0")),
+            format!("terraform-provider-onesignal/{VERSION} (+terraform 1.9.0)")
+        );
+        assert_eq!(
+            user_agent(Some("")),
+            format!("terraform-provider-onesignal/{VERSION}")
+        );
+        assert_eq!(
+            user_agent(None),
+            format!("terraform-provider-onesignal/{VERSION}")
+        );
     }
 }

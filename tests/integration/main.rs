@@ -7,7 +7,6 @@ mod client;
 mod data_source;
 mod decoding;
 mod dist;
-mod docs;
 mod emulator;
 mod emulator_apps;
 mod failures;

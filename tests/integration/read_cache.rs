@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use terraform_provider_onesignal::emulator::Route;
+use onesignal_emulator::Route;
 use terraform_provider_onesignal::provider::api::Api;
 
 use crate::acceptance::{BackgroundEmulator, plan_exit_code};

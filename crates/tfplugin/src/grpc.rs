@@ -115,20 +115,20 @@ impl ProviderService {
     fn resource(&self, type_name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
         self.resources
             .get(type_name)
-            .ok_or_else(|| unknown_type("resource", type_name).into())
+            .ok_or_else(|| unknown_type(self.provider.type_name(), "resource", type_name).into())
     }
 
     fn data_source(&self, type_name: &str) -> Result<&Registered<dyn DataSource>, Diagnostics> {
         self.data_sources
             .get(type_name)
-            .ok_or_else(|| unknown_type("data source", type_name).into())
+            .ok_or_else(|| unknown_type(self.provider.type_name(), "data source", type_name).into())
     }
 }
 
-fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
+fn unknown_type(provider: &str, kind: &str, type_name: &str) -> Diagnostic {
     Diagnostic::error(
         format!("Unknown {kind} type"),
-        format!("The onesignal provider has no {kind} type {type_name:?}."),
+        format!("The {provider} provider has no {kind} type {type_name:?}."),
     )
 }
 
@@ -299,7 +299,13 @@ impl pb::provider_server::Provider for ProviderService {
             let resource = self.resource(&request.type_name)?;
             let current = resource.handler.schema().version;
             if request.version > current {
-                return Err(newer_state(&request.type_name, request.version, current).into());
+                return Err(newer_state(
+                    self.provider.type_name(),
+                    &request.type_name,
+                    request.version,
+                    current,
+                )
+                .into());
             }
             let raw = request.raw_state.unwrap_or_default();
             if raw.json.is_empty() {
@@ -492,7 +498,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(pb::move_resource_state::Response, {
             Err(Diagnostic::error(
                 "Moving resource state is not supported",
-                format!("The onesignal provider cannot move state into {target:?} from another resource type."),
+                format!(
+                    "The {} provider cannot move state into {target:?} from another resource type.",
+                    self.provider.type_name()
+                ),
             )
             .into())
         })
@@ -525,7 +534,10 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(pb::generate_resource_config::Response, {
             Err(Diagnostic::error(
                 "Generating configuration is left to Terraform",
-                format!("The onesignal provider does not generate configuration for {type_name:?}; Terraform does it from the schema."),
+                format!(
+                    "The {} provider does not generate configuration for {type_name:?}; Terraform does it from the schema.",
+                    self.provider.type_name()
+                ),
             )
             .into())
         })
@@ -537,7 +549,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::validate_ephemeral_resource_config::Response, {
-            Err(unknown_type("ephemeral resource", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "ephemeral resource", &type_name).into())
         })
     }
 
@@ -547,7 +559,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::open_ephemeral_resource::Response, {
-            Err(unknown_type("ephemeral resource", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "ephemeral resource", &type_name).into())
         })
     }
 
@@ -557,7 +569,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::renew_ephemeral_resource::Response, {
-            Err(unknown_type("ephemeral resource", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "ephemeral resource", &type_name).into())
         })
     }
 
@@ -567,7 +579,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::close_ephemeral_resource::Response, {
-            Err(unknown_type("ephemeral resource", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "ephemeral resource", &type_name).into())
         })
     }
 
@@ -588,7 +600,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::validate_list_resource_config::Response, {
-            Err(unknown_type("list resource", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "list resource", &type_name).into())
         })
     }
 
@@ -607,7 +619,10 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("The onesignal provider has no function {name:?}."),
+                text: format!(
+                    "The {} provider has no function {name:?}.",
+                    self.provider.type_name()
+                ),
                 function_argument: None,
             }),
         }))
@@ -619,7 +634,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_state_store::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::validate_state_store::Response, {
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         })
     }
 
@@ -629,7 +644,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::configure_state_store::Response>, Status> {
         let type_name = request.into_inner().type_name;
         answer!(pb::configure_state_store::Response, {
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         })
     }
 
@@ -660,7 +675,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().type_name;
         answer!(
             pb::lock_state::Response,
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         )
     }
 
@@ -671,7 +686,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().type_name;
         answer!(
             pb::unlock_state::Response,
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         )
     }
 
@@ -682,7 +697,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().type_name;
         answer!(
             pb::get_states::Response,
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         )
     }
 
@@ -693,7 +708,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().type_name;
         answer!(
             pb::delete_state::Response,
-            Err(unknown_type("state store", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "state store", &type_name).into())
         )
     }
 
@@ -704,7 +719,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().action_type;
         answer!(
             pb::plan_action::Response,
-            Err(unknown_type("action", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "action", &type_name).into())
         )
     }
 
@@ -724,7 +739,7 @@ impl pb::provider_server::Provider for ProviderService {
         let type_name = request.into_inner().type_name;
         answer!(
             pb::validate_action_config::Response,
-            Err(unknown_type("action", &type_name).into())
+            Err(unknown_type(self.provider.type_name(), "action", &type_name).into())
         )
     }
 
@@ -748,12 +763,12 @@ fn server_capabilities() -> pb::ServerCapabilities {
     }
 }
 
-fn newer_state(type_name: &str, stored: i64, current: i64) -> Diagnostic {
+fn newer_state(provider: &str, type_name: &str, stored: i64, current: i64) -> Diagnostic {
     Diagnostic::error(
         "Resource state was written by a newer provider",
         format!(
             "The state of this {type_name} has schema version {stored}, but this provider \
-             understands versions up to {current}. Upgrade the onesignal provider to the version \
+             understands versions up to {current}. Upgrade the {provider} provider to the version \
              that wrote the state."
         ),
     )

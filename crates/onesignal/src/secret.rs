@@ -1,6 +1,6 @@
 //! A string that never prints itself.
 //!
-//! The organization API key and every App API key secret travel through the provider inside
+//! The organization API key and every App API key secret travel through the client and its caller inside
 //! [`Secret`]. Its `Debug` and `Display` print `***`, so a secret cannot reach a log line, an error
 //! message or a panic through formatting; code that really needs the value calls [`Secret::expose`].
 //!
@@ -20,7 +20,7 @@ impl Secret {
     }
 
     /// The secret itself. Call sites are the places a secret leaves the process (an HTTP header,
-    /// Terraform's state), so they are easy to audit with a search for `expose`.
+    /// the caller's stored state), so they are easy to audit with a search for `expose`.
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -18,10 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     tonic_prost_build::configure()
-        // The server is the provider itself; the client is used by the
-        // integration tests to play Terraform's side of the protocol.
+        // The server is the provider itself; the client is generated only with
+        // the `client` feature, which tests enable to play Terraform's side of
+        // the protocol.
         .build_server(true)
-        .build_client(true)
+        .build_client(std::env::var_os("CARGO_FEATURE_CLIENT").is_some())
         // No `Client::connect(url)` helpers: they name
         // `tonic::transport::Channel`, which only exists with tonic's
         // `channel` feature, and the provider binary is built without it

@@ -1,8 +1,8 @@
 //! `onesignal-emulator`: an in-memory OneSignal App API key service over real HTTP, for demos and
 //! tests.
 //!
-//! Wall: this module knows nothing of Terraform, of the provider, or of the client in
-//! `crate::onesignal`; it speaks only HTTP and JSON. It emulates what `reference/onesignal-api.md`
+//! Wall: this crate knows nothing of Terraform, of the provider, or of the `onesignal` client
+//! crate; it speaks only HTTP and JSON. It emulates what `reference/onesignal-api.md`
 //! documents (the five key endpoints, `GET /apps`, `GET /apps/{id}`, `POST /apps`, `PUT /apps/{id}`;
 //! the app endpoints live in `apps`) and adds test
 //! hooks under `/_emulator/` (see `docs/emulator.md`).
@@ -12,7 +12,8 @@
 //! fault injection and route names; `variants` the run-time departures from the documented
 //! behaviour (applied to answers, never to the data); `routes` the axum router; `server` the accept
 //! loop that can drop a connection without answering or hold one until shutdown; `cli` the
-//! binary's `main`.
+//! binary's `main` (`src/main.rs` only calls it).
+#![forbid(unsafe_code)]
 
 mod apps;
 mod cli;

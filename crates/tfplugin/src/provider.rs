@@ -15,7 +15,8 @@ pub type Private = Vec<u8>;
 /// A provider: its configuration, and the resources and data sources it serves.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// The provider's type name, e.g. `onesignal`.
+    /// The provider's type name, e.g. `random`: Terraform's local name for it, also the end of
+    /// its binary's name (`terraform-provider-random`) and the word diagnostics call it by.
     fn type_name(&self) -> &'static str;
     /// The schema of the `provider` block.
     fn schema(&self) -> Schema;
@@ -43,7 +44,7 @@ pub struct ConfigureRequest {
 /// A managed resource type.
 #[async_trait::async_trait]
 pub trait Resource: Send + Sync + 'static {
-    /// The resource type name, e.g. `onesignal_app_api_key`.
+    /// The resource type name, e.g. `random_password`.
     fn type_name(&self) -> &'static str;
     /// The schema, versioned.
     fn schema(&self) -> Schema;

@@ -1,14 +1,15 @@
 //! Which documentation page holds the schema of what: the provider block in `docs/index.md`,
 //! each resource in `docs/resources/<name>.md` and each data source in
 //! `docs/data-sources/<name>.md`, `<name>` being the type name without `onesignal_` (the
-//! registry's layout). `make docs` (the `gen-docs` binary) regenerates them; a test fails when a
+//! registry's layout). `make docs` (this crate's binary) regenerates them; a test fails when a
 //! checked-in page differs.
 
 use std::path::{Path, PathBuf};
 
-use super::OneSignalProvider;
-use crate::tfplugin::docs::{self, MarkerError};
-use crate::tfplugin::{Provider, Schema};
+use terraform_provider_onesignal::provider::OneSignalProvider;
+use tfplugin::{Provider, Schema};
+
+use crate::render::{self, MarkerError};
 
 /// One documentation page and the schema it documents.
 pub struct Page {
@@ -58,7 +59,7 @@ impl Page {
     /// What the page should say, given what it says now (`current`): the same prose with the
     /// schema section regenerated.
     pub fn regenerate(&self, current: &str) -> Result<String, MarkerError> {
-        docs::splice(current, &self.schema)
+        render::splice(current, &self.schema)
             .map_err(|e| MarkerError(format!("{}: {e}", self.path.display())))
     }
 }

@@ -1,8 +1,10 @@
 //! The HTTP client for OneSignal's App API key endpoints.
 //!
-//! Wall: this module knows nothing of Terraform. It turns six operations (list apps, and list /
-//! create / update / rotate / delete keys) into HTTP requests, retries what is safe to retry, and
-//! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
+//! Wall: this crate knows nothing of the program that uses it (the caller names itself in
+//! [`ClientConfig::user_agent`]). It turns six operations (list apps, and list / create / update /
+//! rotate / delete keys) into HTTP requests, retries what is safe to retry, and returns typed
+//! models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the caller maps to its
+//! own messages. [`secret`] holds the redacting [`Secret`] string, shared with the caller.
 //!
 //! Bounds: every operation ends within [`Limits::deadline`] (attempts and waits included), each
 //! attempt within [`Limits::attempt_timeout`], and no answer is held beyond
@@ -13,12 +15,15 @@
 //! attempt and duration, never headers or bodies. Every error the client returns is scrubbed of
 //! the organization key and of any `os_v2_…` token before its text is cut short.
 
+#![forbid(unsafe_code)]
+
 mod apps;
 mod error;
 mod error_body;
 mod exchange;
 mod models;
 mod retry;
+pub mod secret;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,9 +91,9 @@ pub struct ClientConfig {
     pub organization_api_key: Secret,
     /// How many times a retryable failure is retried (so at most `max_retries + 1` requests).
     pub max_retries: u32,
-    /// The `User-Agent` header; see [`Client::user_agent`].
+    /// The `User-Agent` header, as the caller names itself.
     pub user_agent: String,
-    /// Cancels in-flight requests and retry waits (Terraform's `StopProvider`).
+    /// Cancels in-flight requests and retry waits (the caller's stop).
     pub cancel: CancellationToken,
     /// Time and size bounds.
     pub limits: Limits,
@@ -199,17 +204,6 @@ impl Client {
                 limits: config.limits,
             }),
         })
-    }
-
-    /// The `User-Agent` value: `terraform-provider-onesignal/<v> (+terraform <tf v>)`, or without the
-    /// parenthesis when Terraform did not say its version.
-    pub fn user_agent(provider_version: &str, terraform_version: Option<&str>) -> String {
-        match terraform_version.filter(|v| !v.is_empty()) {
-            Some(tf) => {
-                format!("terraform-provider-onesignal/{provider_version} (+terraform {tf})")
-            }
-            None => format!("terraform-provider-onesignal/{provider_version}"),
-        }
     }
 
     /// `GET /apps`: every app the organization key can see.
@@ -625,22 +619,10 @@ mod tests {
             base_url: base.into(),
             organization_api_key: Secret::new("os_v2_org_test"),
             max_retries: 1,
-            user_agent: Client::user_agent("0.1.0", Some("1.9.0")),
+            user_agent: "test/0.1.0".into(),
             cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
-    }
-
-    #[test]
-    fn user_agent_names_both_versions() {
-        assert_eq!(
-            Client::user_agent("0.1.0", Some("1.9.0")),
-            "terraform-provider-onesignal/0.1.0 (+terraform 1.9.0)"
-        );
-        assert_eq!(
-            Client::user_agent("0.1.0", None),
-            "terraform-provider-onesignal/0.1.0"
-        );
     }
 
     #[test]

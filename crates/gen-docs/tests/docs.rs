@@ -1,13 +1,12 @@
 //! The checked-in documentation says what the schema says: every page's `## Schema` section is
 //! what `make docs` would generate from the provider's schema today.
 
-use std::path::Path;
-
-use terraform_provider_onesignal::provider::docs::pages;
+use gen_docs::pages::pages;
+use gen_docs::repository_root;
 
 #[test]
 fn checked_in_docs_match_the_schema() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repository_root();
     let mut stale = Vec::new();
     for page in pages() {
         let current = std::fs::read_to_string(root.join(&page.path))
@@ -27,7 +26,7 @@ fn checked_in_docs_match_the_schema() {
 /// without its page (or the reverse) fails here.
 #[test]
 fn every_example_appears_verbatim_in_its_page() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repository_root();
     let mut missing = Vec::new();
     for page in pages() {
         let text = std::fs::read_to_string(root.join(&page.path)).unwrap();

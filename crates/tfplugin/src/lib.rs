@@ -1,16 +1,20 @@
-//! Terraform's plugin protocol 6, with no OneSignal in it.
+//! Terraform's plugin protocol 6 for a provider written in Rust.
+//!
+//! Wall: this crate knows no provider. It names the one it serves by [`Provider::type_name`] (in
+//! the refusal to run by hand and in its own diagnostics), and nothing in it renders
+//! documentation (the `gen-docs` crate does, from a [`Schema`]).
 //!
 //! A provider implements [`Provider`], [`Resource`] and [`DataSource`] with decoded [`Value`]s,
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
 //! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
 //! the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog logging
-//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules;
-//! [`docs`] renders a schema as registry documentation.
+//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules
+//! (`build.rs` generates them from `proto/`, with protox: no `protoc` needed).
+#![forbid(unsafe_code)]
 
 mod convert;
 pub mod diag;
-pub mod docs;
 pub mod grpc;
 pub mod handshake;
 pub mod json;
@@ -23,6 +27,13 @@ pub mod schema;
 pub mod server;
 pub mod tls;
 pub mod value;
+
+/// The generated messages and gRPC clients, for tests that play Terraform's side of the protocol
+/// (the `client` feature; a provider never needs them).
+#[cfg(feature = "client")]
+pub mod wire {
+    pub use crate::proto::{plugin, tfplugin6};
+}
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,7 +61,7 @@ pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
     let env = if debug {
         None
     } else {
-        match handshake::read_env(|k| std::env::var(k).ok()) {
+        match handshake::read_env(provider.type_name(), |k| std::env::var(k).ok()) {
             Ok(env) => Some(env),
             Err(error) => {
                 eprintln!("{error}");

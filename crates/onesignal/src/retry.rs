@@ -15,7 +15,7 @@ use rand::RngExt;
 pub(crate) const BASE_DELAY: Duration = Duration::from_millis(500);
 /// No computed backoff step is longer than this.
 pub(crate) const MAX_DELAY: Duration = Duration::from_secs(30);
-/// A `Retry-After` above this is clamped, so one answer cannot stall a Terraform run for an hour.
+/// A `Retry-After` above this is clamped, so one answer cannot stall the caller for an hour.
 /// OneSignal's rate-limits page advises waiting 100 s, so the SDK helpers' 60 s would be too short.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
@@ -54,7 +54,7 @@ pub(crate) fn backoff(retry: u32) -> Duration {
 }
 
 /// The wait after a `Retry-After` of `after`: never shorter, plus up to a quarter of it (at most
-/// one second) at random, so that the ten resources Terraform applies at once, all told "1", do not
+/// one second) at random, so that ten callers working at once, all told "1", do not
 /// come back in the same millisecond.
 pub(crate) fn after_retry_after(after: Duration) -> Duration {
     let spread = (after / 4).min(Duration::from_secs(1));

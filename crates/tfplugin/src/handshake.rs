@@ -31,8 +31,11 @@ pub struct PluginEnv {
 /// Why the plugin cannot serve with the environment it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandshakeError {
-    /// Started by hand rather than by Terraform.
-    NotLaunchedByTerraform,
+    /// Started by hand rather than by Terraform; `provider` is the provider's type name.
+    NotLaunchedByTerraform {
+        /// The provider's type name, e.g. `random`.
+        provider: &'static str,
+    },
     /// `PLUGIN_PROTOCOL_VERSIONS` is missing.
     NoProtocolVersions,
     /// Terraform offered protocol versions this provider does not speak.
@@ -44,14 +47,15 @@ pub enum HandshakeError {
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotLaunchedByTerraform => f.write_str(
-                "This binary is a plugin: terraform-provider-onesignal is a Terraform provider and is \
-                 not meant to be executed directly.\n\
-                 Terraform starts it itself when a configuration uses the \"onesignal\" provider: \
+            Self::NotLaunchedByTerraform { provider } => write!(
+                f,
+                "This binary is a plugin: terraform-provider-{provider} is a Terraform provider and \
+                 is not meant to be executed directly.\n\
+                 Terraform starts it itself when a configuration uses the \"{provider}\" provider: \
                  install it with `terraform init` (or point a dev_overrides CLI configuration at its \
                  directory) and run `terraform plan` or `terraform apply`.\n\
                  To attach a debugger, run it with --debug and export the TF_REATTACH_PROVIDERS value \
-                 it prints.",
+                 it prints."
             ),
             Self::NoProtocolVersions => f.write_str(
                 "PLUGIN_PROTOCOL_VERSIONS is not set: this provider needs a Terraform client that \
@@ -73,10 +77,14 @@ impl fmt::Display for HandshakeError {
 
 impl std::error::Error for HandshakeError {}
 
-/// Reads the handshake environment through `var` (a lookup such as `std::env::var`).
-pub fn read_env(var: impl Fn(&str) -> Option<String>) -> Result<PluginEnv, HandshakeError> {
+/// Reads the handshake environment through `var` (a lookup such as `std::env::var`) for the
+/// provider whose type name is `provider` (named in the refusal to run by hand).
+pub fn read_env(
+    provider: &'static str,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<PluginEnv, HandshakeError> {
     if var(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
-        return Err(HandshakeError::NotLaunchedByTerraform);
+        return Err(HandshakeError::NotLaunchedByTerraform { provider });
     }
     let versions = var("PLUGIN_PROTOCOL_VERSIONS").ok_or(HandshakeError::NoProtocolVersions)?;
     let speaks_ours = versions
@@ -134,11 +142,14 @@ mod tests {
 
     #[test]
     fn accepts_what_terraform_sets() {
-        let got = read_env(env(&[
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "5,6"),
-            ("PLUGIN_CLIENT_CERT", CERT),
-        ]))
+        let got = read_env(
+            "example",
+            env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("PLUGIN_PROTOCOL_VERSIONS", "5,6"),
+                ("PLUGIN_CLIENT_CERT", CERT),
+            ]),
+        )
         .unwrap();
         assert_eq!(got.client_cert_pem, CERT);
         assert_eq!(got.unix_socket_dir, None);
@@ -147,30 +158,39 @@ mod tests {
     #[test]
     fn refuses_wrong_starts() {
         assert_eq!(
-            read_env(env(&[])),
-            Err(HandshakeError::NotLaunchedByTerraform)
+            read_env("example", env(&[])),
+            Err(HandshakeError::NotLaunchedByTerraform {
+                provider: "example"
+            })
         );
         assert_eq!(
-            read_env(env(&[(MAGIC_COOKIE_KEY, "nope")])),
-            Err(HandshakeError::NotLaunchedByTerraform)
+            read_env("example", env(&[(MAGIC_COOKIE_KEY, "nope")])),
+            Err(HandshakeError::NotLaunchedByTerraform {
+                provider: "example"
+            })
         );
         let cookie = (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE);
         assert_eq!(
-            read_env(env(&[cookie])),
+            read_env("example", env(&[cookie])),
             Err(HandshakeError::NoProtocolVersions)
         );
         assert_eq!(
-            read_env(env(&[cookie, ("PLUGIN_PROTOCOL_VERSIONS", "4,5")])),
+            read_env(
+                "example",
+                env(&[cookie, ("PLUGIN_PROTOCOL_VERSIONS", "4,5")])
+            ),
             Err(HandshakeError::UnsupportedProtocol("4,5".into()))
         );
         assert_eq!(
-            read_env(env(&[cookie, ("PLUGIN_PROTOCOL_VERSIONS", "6")])),
+            read_env("example", env(&[cookie, ("PLUGIN_PROTOCOL_VERSIONS", "6")])),
             Err(HandshakeError::NoClientCertificate)
         );
         assert!(
-            HandshakeError::NotLaunchedByTerraform
-                .to_string()
-                .contains("plugin")
+            HandshakeError::NotLaunchedByTerraform {
+                provider: "example"
+            }
+            .to_string()
+            .contains("terraform-provider-example is a Terraform provider")
         );
     }
 
@@ -187,12 +207,12 @@ mod tests {
     #[test]
     fn reattach_value_names_the_socket() {
         let json = reattach_json(
-            "registry.terraform.io/onesignal/onesignal",
+            "registry.terraform.io/example/example",
             42,
             Path::new("/tmp/s.sock"),
         );
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let entry = &v["registry.terraform.io/onesignal/onesignal"];
+        let entry = &v["registry.terraform.io/example/example"];
         assert_eq!(entry["ProtocolVersion"], 6);
         assert_eq!(entry["Pid"], 42);
         assert_eq!(entry["Addr"]["Network"], "unix");

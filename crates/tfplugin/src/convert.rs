@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn schemas_carry_write_only_and_sensitive() {
-        use crate::tfplugin::schema::{Attribute, Block};
+        use crate::schema::{Attribute, Block};
         let schema = Schema {
             version: 0,
             block: Block {

@@ -1,5 +1,6 @@
 //! The generated protobuf and gRPC types. Private to the protocol layer: nothing outside
-//! `tfplugin` names them.
+//! `tfplugin` names them, except tests that play Terraform's side through the `client` feature
+//! ([`crate::wire`]).
 #![allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
 
 /// Terraform's plugin protocol 6.

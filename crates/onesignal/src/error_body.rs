@@ -127,7 +127,7 @@ fn collect(value: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onesignal::error::cap_text;
+    use crate::error::cap_text;
 
     fn messages(body: &[u8]) -> Vec<String> {
         error_messages(

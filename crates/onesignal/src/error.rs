@@ -136,7 +136,7 @@ pub enum Error {
         /// What failed, naming the request.
         detail: String,
     },
-    /// The cancellation token fired (Terraform's `StopProvider`) during a request or a wait.
+    /// The cancellation token fired (the caller stopped) during a request or a wait.
     Cancelled,
     /// A success answer whose body could not be understood (or was larger than the cap).
     InvalidResponse {
@@ -500,7 +500,7 @@ pub(crate) fn is_key_limit(messages: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onesignal::error_body::error_messages;
+    use crate::error_body::error_messages;
 
     fn messages(body: &[u8]) -> Vec<String> {
         error_messages(body, None, false, &Secret::new("os_v2_org_k"))

@@ -1,15 +1,14 @@
 //! `make docs`: regenerates the `## Schema` sections of the pages under `docs/` from the
-//! provider's schema, keeping the hand-written prose around them. A separate binary so that the
-//! provider itself stays a plugin and nothing else. The pages are found from the crate's
-//! directory, wherever it is run from.
+//! provider's schema, keeping the hand-written prose around them. The pages are found from the
+//! repository's root, wherever it is run from.
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use terraform_provider_onesignal::provider::docs::pages;
+use gen_docs::pages::pages;
+use gen_docs::repository_root;
 
 fn main() -> ExitCode {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repository_root();
     let mut failed = false;
     for page in pages() {
         let path = root.join(&page.path);
