@@ -3,7 +3,8 @@
 //! Everything that touches a generated type lives here or in `grpc`, so that the rest of the
 //! crate works with [`Value`], [`Schema`] and [`Diagnostics`].
 
-use super::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::diag::{Diagnostic, Diagnostics, Severity};
+use super::path::{AttributePath, PathStep};
 use super::proto::tfplugin6 as pb;
 use super::provider::ClientCapabilities;
 use super::schema::{Presence, Schema};

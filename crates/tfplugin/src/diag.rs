@@ -1,63 +1,9 @@
-//! Diagnostics and attribute paths: how a provider tells Terraform what went wrong, and where.
+//! Diagnostics: how a provider tells Terraform what went wrong, and where ([`AttributePath`]).
 //!
 //! Diagnostics are accumulated, not thrown: validation reports every problem in one pass, and a
 //! failed apply still returns the state it reached alongside its errors.
 
-use std::fmt;
-
-/// A step from an object into one of its parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    /// An attribute of an object.
-    Attribute(String),
-    /// An element of a map, or of a set of strings (the element is its own key).
-    ElementKeyString(String),
-    /// An element of a list.
-    ElementKeyInt(i64),
-}
-
-/// Where in a configuration or state a diagnostic points, e.g. `ip_allowlist["10.0.0.5/24"]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AttributePath(pub Vec<PathStep>);
-
-impl AttributePath {
-    /// The path to a top-level attribute.
-    pub fn attribute(name: &str) -> Self {
-        Self(vec![PathStep::Attribute(name.to_owned())])
-    }
-
-    /// This path extended into an attribute of the object it points at.
-    pub fn attr(mut self, name: &str) -> Self {
-        self.0.push(PathStep::Attribute(name.to_owned()));
-        self
-    }
-
-    /// This path extended to a set-of-strings element (or map key).
-    pub fn key(mut self, key: &str) -> Self {
-        self.0.push(PathStep::ElementKeyString(key.to_owned()));
-        self
-    }
-
-    /// This path extended to a list element.
-    pub fn index(mut self, index: i64) -> Self {
-        self.0.push(PathStep::ElementKeyInt(index));
-        self
-    }
-}
-
-impl fmt::Display for AttributePath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, step) in self.0.iter().enumerate() {
-            match step {
-                PathStep::Attribute(name) if i == 0 => write!(f, "{name}")?,
-                PathStep::Attribute(name) => write!(f, ".{name}")?,
-                PathStep::ElementKeyString(key) => write!(f, "[{key:?}]")?,
-                PathStep::ElementKeyInt(index) => write!(f, "[{index}]")?,
-            }
-        }
-        Ok(())
-    }
-}
+use super::path::AttributePath;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,14 +106,6 @@ impl IntoIterator for Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_print_like_terraform_addresses() {
-        let path = AttributePath::attribute("ip_allowlist").key("10.0.0.5/24");
-        assert_eq!(path.to_string(), r#"ip_allowlist["10.0.0.5/24"]"#);
-        let path = AttributePath::attribute("keys").index(2).attr("name");
-        assert_eq!(path.to_string(), "keys[2].name");
-    }
 
     #[test]
     fn errors_are_detected_among_warnings() {

@@ -21,46 +21,20 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use super::value::{Number, Path, PathStep, Type, Value};
+use super::codec::{CodecError, Operation};
+use super::path::PathStep;
+use super::value::{Number, Type, Value};
 
 /// Deepest JSON nesting accepted (bounded recursion on hostile input).
 pub const MAX_DEPTH: usize = 128;
-
-/// Why JSON could not be decoded as a value of the given type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// Where in the value the problem is (root for syntax errors).
-    pub path: Path,
-    /// What is wrong (never includes string contents from the input).
-    pub reason: String,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON value at {}: {}", self.path, self.reason)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-impl DecodeError {
-    /// The error as its caller sees it: `step` leads from there to here.
-    /// Paths are only assembled on the way out of a failed conversion, so a
-    /// successful one copies no attribute name for them.
-    fn under(mut self, step: PathStep) -> Self {
-        self.path.0.insert(0, step);
-        self
-    }
-}
 
 /// Decodes cty JSON `bytes` as a value of type `ty`.
 ///
 /// Objects come back with every attribute of `ty` present (null when the
 /// JSON omitted it). Never panics; rejects anything but whitespace after the
 /// value.
-pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     decode_with(bytes, ty, Mode::Strict)
 }
 
@@ -68,7 +42,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
 /// object attributes the type no longer has are dropped (at every level)
 /// instead of being an error. Numbers stay exact — unlike a detour through
 /// `serde_json::Value`, which would round big numbers to `f64`.
-pub fn decode_state(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
+pub fn decode_state(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     decode_with(bytes, ty, Mode::DropUnknownAttributes)
 }
 
@@ -78,7 +52,7 @@ enum Mode {
     DropUnknownAttributes,
 }
 
-fn decode_with(bytes: &[u8], ty: &Type, mode: Mode) -> Result<Value, DecodeError> {
+fn decode_with(bytes: &[u8], ty: &Type, mode: Mode) -> Result<Value, CodecError> {
     let mut p = Parser { b: bytes, i: 0 };
     let tree = p.value(0)?;
     p.ws();
@@ -107,11 +81,11 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn err(&self, what: &str) -> DecodeError {
-        DecodeError {
-            path: Path::default(),
-            reason: format!("{what} (at byte {})", self.i),
-        }
+    fn err(&self, what: &str) -> CodecError {
+        CodecError::new(
+            Operation::DecodeJson,
+            format!("{what} (at byte {})", self.i),
+        )
     }
 
     fn ws(&mut self) {
@@ -129,7 +103,7 @@ impl<'a> Parser<'a> {
         hit
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json<'a>, DecodeError> {
+    fn value(&mut self, depth: usize) -> Result<Json<'a>, CodecError> {
         if depth > MAX_DEPTH {
             return Err(self.err("JSON nested too deeply"));
         }
@@ -209,7 +183,7 @@ impl<'a> Parser<'a> {
     /// A string literal starting at the current `"`. One without escapes or
     /// control characters is its own contents once checked to be UTF-8;
     /// serde_json decodes the others, which handles escapes and validation.
-    fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, CodecError> {
         let start = self.i;
         self.i += 1;
         let mut plain = true;
@@ -244,14 +218,11 @@ impl<'a> Parser<'a> {
 }
 
 /// An error at the value being converted; callers add the steps to it.
-fn err(reason: impl Into<String>) -> DecodeError {
-    DecodeError {
-        path: Path::default(),
-        reason: reason.into(),
-    }
+fn err(reason: impl Into<String>) -> CodecError {
+    CodecError::new(Operation::DecodeJson, reason)
 }
 
-fn number(text: &str) -> Result<Value, DecodeError> {
+fn number(text: &str) -> Result<Value, CodecError> {
     Number::parse_decimal(text)
         .map(Value::Number)
         .ok_or_else(|| err("number is required, found a non-numeric string"))
@@ -263,7 +234,7 @@ struct Cx {
 }
 
 impl Cx {
-    fn convert(&self, j: Json<'_>, ty: &Type, depth: usize) -> Result<Value, DecodeError> {
+    fn convert(&self, j: Json<'_>, ty: &Type, depth: usize) -> Result<Value, CodecError> {
         if depth > MAX_DEPTH {
             return Err(err("value nested too deeply"));
         }
@@ -295,7 +266,7 @@ impl Cx {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, (item, et)) in items.into_iter().zip(ets).enumerate() {
                     let v = self.convert(item, et, depth + 1);
-                    out.push(v.map_err(|e| e.under(PathStep::Index(i)))?);
+                    out.push(v.map_err(|e| e.under(PathStep::index(i)))?);
                 }
                 Ok(Value::Tuple(out))
             }
@@ -303,10 +274,10 @@ impl Cx {
                 let mut out = BTreeMap::new();
                 for (k, item) in members {
                     let v = self.convert(item, et, depth + 1);
-                    let v = v.map_err(|e| e.under(PathStep::Key(k.to_string())))?;
+                    let v = v.map_err(|e| e.under(PathStep::ElementKeyString(k.to_string())))?;
                     let k = k.into_owned();
                     if out.contains_key(&k) {
-                        return Err(err("duplicate map key").under(PathStep::Key(k)));
+                        return Err(err("duplicate map key").under(PathStep::ElementKeyString(k)));
                     }
                     out.insert(k, v);
                 }
@@ -320,12 +291,16 @@ impl Cx {
                         if self.mode == Mode::DropUnknownAttributes {
                             continue;
                         }
-                        return Err(err("unsupported attribute").under(PathStep::Attr(k.into())));
+                        return Err(
+                            err("unsupported attribute").under(PathStep::Attribute(k.into()))
+                        );
                     };
                     let v = self.convert(item, aty, depth + 1);
-                    let v = v.map_err(|e| e.under(PathStep::Attr(name.clone())))?;
+                    let v = v.map_err(|e| e.under(PathStep::Attribute(name.clone())))?;
                     if out.insert(name.clone(), v).is_some() {
-                        return Err(err("duplicate attribute").under(PathStep::Attr(name.clone())));
+                        return Err(
+                            err("duplicate attribute").under(PathStep::Attribute(name.clone()))
+                        );
                     }
                 }
                 if out.len() < attrs.len() {
@@ -351,11 +326,11 @@ impl Cx {
         items: Vec<Json<'_>>,
         et: &Type,
         depth: usize,
-    ) -> Result<Vec<Value>, DecodeError> {
+    ) -> Result<Vec<Value>, CodecError> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             let v = self.convert(item, et, depth + 1);
-            out.push(v.map_err(|e| e.under(PathStep::Index(i)))?);
+            out.push(v.map_err(|e| e.under(PathStep::index(i)))?);
         }
         Ok(out)
     }
@@ -365,7 +340,7 @@ impl Cx {
         &self,
         members: Vec<(Cow<'_, str>, Json<'_>)>,
         depth: usize,
-    ) -> Result<Value, DecodeError> {
+    ) -> Result<Value, CodecError> {
         let (mut ty, mut val) = (None, None);
         for (k, item) in members {
             match &*k {
@@ -562,9 +537,9 @@ mod tests {
     fn rejects_bad_json_with_paths_and_without_contents() {
         let ty = state_type();
         let e = decode(br#"{"tags": ["a", 5, {}]}"#, &ty).unwrap_err();
-        assert_eq!(e.path.to_string(), ".tags[2]");
+        assert_eq!(e.path.to_string(), "tags[2]");
         let e = decode(br#"{"id": "x", "mystery": 1}"#, &ty).unwrap_err();
-        assert_eq!(e.path.to_string(), ".mystery");
+        assert_eq!(e.path.to_string(), "mystery");
         let e = decode(br#"{"enabled": "s3cr3t"}"#, &ty).unwrap_err();
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
         for bad in [

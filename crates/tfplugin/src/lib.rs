@@ -8,11 +8,13 @@
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
 //! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
-//! the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog logging
+//! the private `convert`), values on the wire ([`msgpack`], [`json`], failing with one [`CodecError`]), the
+//! [`AttributePath`] that diagnostics and codec errors point with, and hclog logging
 //! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules
 //! (`build.rs` generates them from `proto/`, with protox: no `protoc` needed).
 #![forbid(unsafe_code)]
 
+pub mod codec;
 mod convert;
 pub mod diag;
 pub mod grpc;
@@ -21,6 +23,7 @@ pub mod json;
 pub mod logging;
 pub mod msgpack;
 pub mod parent;
+pub mod path;
 mod proto;
 pub mod provider;
 pub mod schema;
@@ -38,7 +41,9 @@ pub mod wire {
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use codec::CodecError;
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use path::{AttributePath, PathStep};
 pub use provider::{
     ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataSource, ImportResponse,
     PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, ValidateRequest,

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use super::diag::{AttributePath, Diagnostics};
+use super::diag::Diagnostics;
+use super::path::AttributePath;
 use super::schema::Schema;
 use super::value::Value;
 

@@ -181,47 +181,6 @@ impl Type {
     }
 }
 
-/// One step from a value to something inside it, for error messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    /// An object attribute.
-    Attr(String),
-    /// A list/set/tuple position (for sets: position in the wire array).
-    Index(usize),
-    /// A map key.
-    Key(String),
-}
-
-/// Where in a value something went wrong, rendered like `.tags[2]` or
-/// `.labels["env"]`; `(root)` for the value itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Path(pub Vec<PathStep>);
-
-impl fmt::Display for Path {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("(root)");
-        }
-        for step in &self.0 {
-            match step {
-                PathStep::Attr(a) => write!(f, ".{}", clip(a))?,
-                PathStep::Index(i) => write!(f, "[{i}]")?,
-                PathStep::Key(k) => write!(f, "[{:?}]", clip(k))?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Names and keys in messages are cut short so a hostile or huge key cannot
-/// flood logs.
-fn clip(s: &str) -> &str {
-    match s.char_indices().nth(64) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
 /// A cty number, kept exact.
 ///
 /// Constructors normalise so that each number has one spelling where it
