@@ -69,6 +69,11 @@ impl Api {
         }
     }
 
+    /// TEMP shim until i11-infra lands.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn app(&self, app_id: &str) -> Arc<AppKeys> {
         let mut apps = locked(&self.apps);
         apps.entry(app_id.to_owned()).or_default().clone()

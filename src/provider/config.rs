@@ -87,6 +87,8 @@ pub struct ResolvedConfig {
     pub api_url: String,
     /// Retries of retryable failures.
     pub max_retries: u32,
+    /// TEMP shim.
+    pub organization_id: Option<String>,
 }
 
 /// Combines the provider block with the environment (`env` looks a variable up).
@@ -133,6 +135,7 @@ pub fn resolve(
             organization_api_key: Secret::new(key),
             api_url: api_url.trim_end_matches('/').to_owned(),
             max_retries,
+            organization_id: None,
         }),
         _ => Err(diags),
     }
