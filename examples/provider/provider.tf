@@ -12,4 +12,5 @@ provider "onesignal" {
   # organization_api_key = var.onesignal_organization_api_key
   # api_url              = "https://api.onesignal.com"
   # max_retries          = 5
+  # organization_id      = "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f" # or ONESIGNAL_ORGANIZATION_ID
 }

@@ -14,7 +14,7 @@ use super::{Emulator, generate_organization_key, run};
 /// A local emulator of OneSignal's App API key endpoints, for demos and tests.
 ///
 /// On start it prints one JSON line on stdout:
-/// {"url":"http://127.0.0.1:PORT","organization_api_key":"os_v2_org_…","app_ids":["…"]}
+/// {"url":"http://127.0.0.1:PORT","organization_api_key":"os_v2_org_…","organization_id":"…","app_ids":["…"]}
 #[derive(Debug, Parser)]
 #[command(name = "onesignal-emulator", version)]
 struct Args {
@@ -27,6 +27,10 @@ struct Args {
     /// An app to serve, by UUID; repeat for several (default: one generated app).
     #[arg(long = "app", value_name = "APP_ID", value_parser = parse_uuid)]
     apps: Vec<String>,
+    /// The organization's id, which `POST /apps` must name (default: generated, or the one in
+    /// the state file).
+    #[arg(long, value_name = "UUID", value_parser = parse_uuid)]
+    organization_id: Option<String>,
     /// Persist the organization key, apps and keys in this JSON file: loaded if it exists, saved
     /// atomically after every change.
     #[arg(long, value_name = "FILE")]
@@ -82,6 +86,11 @@ async fn serve(args: Args) -> Result<(), String> {
             args.apps.clone(),
         ),
     };
+    if let Some(id) = &args.organization_id {
+        emulator
+            .set_organization_id(id)
+            .map_err(|e| format!("cannot set the organization id: {e}"))?;
+    }
     emulator.set_request_log(!args.quiet);
     let shutdown = shutdown_signal().map_err(|e| format!("cannot watch SIGINT/SIGTERM: {e}"))?;
     let listener = TcpListener::bind(&args.listen)
@@ -91,6 +100,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let line = serde_json::to_string(&StartLine {
         url: format!("http://{}", reachable(local)),
         organization_api_key: emulator.organization_api_key(),
+        organization_id: emulator.organization_id(),
         app_ids: emulator.app_ids(),
     })
     .map_err(|e| e.to_string())?;
@@ -112,6 +122,7 @@ async fn serve(args: Args) -> Result<(), String> {
 struct StartLine {
     url: String,
     organization_api_key: String,
+    organization_id: String,
     app_ids: Vec<String>,
 }
 
@@ -161,6 +172,17 @@ mod tests {
         assert_eq!(args.apps[0], "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f");
         assert_eq!(args.apps.len(), 2);
         assert!(Args::try_parse_from(["onesignal-emulator", "--app", "not-a-uuid"]).is_err());
+        let args = Args::try_parse_from([
+            "onesignal-emulator",
+            "--organization-id",
+            "2F8E5F4A-1B7C-4E0F-9D3A-6C1B2A3D4E5F",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.organization_id.as_deref(),
+            Some("2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f")
+        );
+        assert!(Args::try_parse_from(["onesignal-emulator", "--organization-id", "x"]).is_err());
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum Route {
     RotateKey,
     /// `DELETE /apps/{app_id}/auth/tokens/{token_id}`
     DeleteKey,
+    /// `PUT /apps/{app_id}`
+    UpdateApp,
 }
 
 /// Path patterns as registered with the router (and as `MatchedPath` reports them).
@@ -40,7 +42,7 @@ pub(crate) const ROTATE: &str = "/apps/{app_id}/auth/tokens/{token_id}/rotate";
 
 impl Route {
     /// Every route, in a stable order.
-    pub const ALL: [Route; 8] = [
+    pub const ALL: [Route; 9] = [
         Route::ListApps,
         Route::CreateApp,
         Route::GetApp,
@@ -49,6 +51,7 @@ impl Route {
         Route::UpdateKey,
         Route::RotateKey,
         Route::DeleteKey,
+        Route::UpdateApp,
     ];
 
     /// The snake_case name used in hook bodies and counter output, e.g. `create_key`.
@@ -62,6 +65,7 @@ impl Route {
             Route::UpdateKey => "update_key",
             Route::RotateKey => "rotate_key",
             Route::DeleteKey => "delete_key",
+            Route::UpdateApp => "update_app",
         }
     }
 
@@ -71,6 +75,7 @@ impl Route {
             ("GET", APPS) => Route::ListApps,
             ("POST", APPS) => Route::CreateApp,
             ("GET", APP) => Route::GetApp,
+            ("PUT", APP) => Route::UpdateApp,
             ("GET", TOKENS) => Route::ListKeys,
             ("POST", TOKENS) => Route::CreateKey,
             ("PATCH", TOKEN) => Route::UpdateKey,

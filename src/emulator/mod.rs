@@ -11,6 +11,7 @@
 //! fault injection and route names; `routes` the axum router; `server` the accept loop that can
 //! drop a connection without answering; `cli` the binary's `main`.
 
+mod apps;
 mod cli;
 mod faults;
 mod routes;
@@ -101,6 +102,8 @@ struct Shared {
     data: Persisted,
     faults: Faults,
     counters: BTreeMap<Route, u64>,
+    /// Every `POST /apps` and `PUT /apps/{id}` body per app id, in order (not persisted).
+    app_writes: BTreeMap<String, Vec<Value>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -120,6 +123,7 @@ impl Emulator {
     {
         let mut data = Persisted {
             organization_api_key: organization_api_key.into(),
+            organization_id: apps::generate_organization_id(),
             apps: Vec::new(),
         };
         add_missing_apps(&mut data, app_ids.into_iter().map(Into::into));
@@ -147,6 +151,7 @@ impl Emulator {
             Some(data) => data,
             None => Persisted {
                 organization_api_key: generate_organization_key(),
+                organization_id: apps::generate_organization_id(),
                 apps: if app_ids.is_empty() {
                     vec![AppRecord::new(None, "App 1".into())]
                 } else {
@@ -169,6 +174,7 @@ impl Emulator {
                     data,
                     faults: Faults::default(),
                     counters: BTreeMap::new(),
+                    app_writes: BTreeMap::new(),
                 }),
                 state_file,
                 log_requests: AtomicBool::new(false),
@@ -365,8 +371,9 @@ impl Emulator {
         let presented = presented_key(authorization).ok_or_else(Rejection::forbidden)?;
         let app = shared.data.apps.iter().find(|a| a.id == app_id);
         if presented == shared.data.organization_api_key {
-            return app
-                .map(AppRecord::public_view)
+            // An app moved to another organization is not this key's to see.
+            return (app.filter(|a| a.moved_to.is_none()))
+                .map(|a| apps::full_view(a, &shared.data.organization_id))
                 .ok_or_else(|| Rejection::app_not_found(app_id));
         }
         let app = app.ok_or_else(Rejection::forbidden)?;
@@ -381,16 +388,15 @@ impl Emulator {
                 messages: vec![OUTSIDE_ALLOWLIST_MESSAGE.into()],
             });
         }
-        Ok(app.public_view())
+        Ok(apps::full_view(app, &shared.data.organization_id))
     }
 
     pub(crate) fn list_apps_view(&self) -> Value {
+        let shared = self.lock();
+        let data = &shared.data;
         Value::Array(
-            self.lock()
-                .data
-                .apps
-                .iter()
-                .map(AppRecord::public_view)
+            (data.apps.iter().filter(|a| a.moved_to.is_none()))
+                .map(|a| apps::list_view(a, &data.organization_id))
                 .collect(),
         )
     }

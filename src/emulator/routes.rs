@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 
+use super::apps;
 use super::faults::{APP, APPS, FaultKind, ROTATE, Route, TOKEN, TOKENS};
 use super::server::ConnControl;
 use super::{Emulator, Fault, Rejection};
@@ -38,8 +39,8 @@ type Answer = Result<axum::Json<Value>, Rejection>;
 
 pub(crate) fn router(emulator: Emulator) -> Router {
     let api = Router::new()
-        .route(APPS, get(list_apps).post(create_app))
-        .route(APP, get(get_app))
+        .route(APPS, get(list_apps).post(apps::create_app))
+        .route(APP, get(get_app).put(apps::update_app))
         .route(TOKENS, get(list_keys).post(create_key))
         .route(TOKEN, patch(update_key).delete(delete_key))
         .route(ROTATE, post(rotate_key))
@@ -74,18 +75,6 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 async fn list_apps(State(em): State<Emulator>, headers: HeaderMap) -> Answer {
     em.check_organization_key(authorization(&headers))?;
     Ok(axum::Json(em.list_apps_view()))
-}
-
-async fn create_app(State(em): State<Emulator>, headers: HeaderMap, body: Bytes) -> Answer {
-    em.check_organization_key(authorization(&headers))?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        Rejection::bad_request(vec![format!("The request body is not valid JSON: {e}")])
-    })?;
-    let name = match value.get("name") {
-        Some(Value::String(name)) if !name.is_empty() => name.clone(),
-        _ => return Err(Rejection::bad_request(vec!["name is required.".into()])),
-    };
-    Ok(axum::Json(em.create_app(&name)?.public_view()))
 }
 
 async fn get_app(

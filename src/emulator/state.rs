@@ -29,6 +29,9 @@ pub const KEY_LIMIT_MESSAGE: &str = "App API key limit reached: an app can have 
 pub struct Persisted {
     /// The one organization API key that the emulator accepts.
     pub organization_api_key: String,
+    /// The organization's id (a UUID); state files written before it existed get a new one.
+    #[serde(default = "super::apps::generate_organization_id")]
+    pub organization_id: String,
     /// Apps in creation order.
     pub apps: Vec<AppRecord>,
 }
@@ -47,6 +50,15 @@ pub struct AppRecord {
     /// Keys in creation order (the list endpoint's order).
     #[serde(default)]
     pub keys: Vec<KeyRecord>,
+    /// Every setting and credential other than `name` and `organization_id`, as last sent.
+    #[serde(default)]
+    pub settings: Map<String, Value>,
+    /// The organization it was moved to by a `PUT` naming another; `None`: the emulator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    /// The legacy REST API key that OneSignal's view answer carries.
+    #[serde(default = "super::apps::generate_basic_auth_key")]
+    pub basic_auth_key: String,
 }
 
 /// An App API key, with its current secret (the emulator is a test tool: it must know the secret to
@@ -107,6 +119,9 @@ impl AppRecord {
             created_at: now.clone(),
             updated_at: now,
             keys: Vec::new(),
+            settings: Map::new(),
+            moved_to: None,
+            basic_auth_key: super::apps::generate_basic_auth_key(),
         }
     }
 
@@ -360,6 +375,7 @@ mod tests {
         assert_eq!(load(&path).unwrap(), None);
         let state = Persisted {
             organization_api_key: generate_secret("os_v2_org_"),
+            organization_id: super::super::apps::generate_organization_id(),
             apps: vec![AppRecord::new(None, "demo".into())],
         };
         save(&path, &state).unwrap();

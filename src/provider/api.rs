@@ -69,11 +69,6 @@ impl Api {
         }
     }
 
-    /// TEMP shim until i11-infra lands.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     fn app(&self, app_id: &str) -> Arc<AppKeys> {
         let mut apps = locked(&self.apps);
         apps.entry(app_id.to_owned()).or_default().clone()
@@ -180,5 +175,10 @@ impl Api {
         let result = self.client.delete_key(app_id, token_id).await;
         self.invalidate(app_id);
         result
+    }
+
+    /// The client itself, for calls that need no key snapshots (the app endpoints).
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 }

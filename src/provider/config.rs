@@ -11,6 +11,8 @@ use crate::tfplugin::{
 pub const ENV_ORGANIZATION_API_KEY: &str = "ONESIGNAL_ORGANIZATION_API_KEY";
 /// Environment variable for the API base URL.
 pub const ENV_API_URL: &str = "ONESIGNAL_API_URL";
+/// Environment variable for the organization new apps are created in.
+pub const ENV_ORGANIZATION_ID: &str = "ONESIGNAL_ORGANIZATION_ID";
 /// OneSignal's API.
 pub const DEFAULT_API_URL: &str = "https://api.onesignal.com";
 /// Retries of a retryable failure when `max_retries` is not set.
@@ -53,6 +55,15 @@ pub fn schema() -> Schema {
                      504, or a connection failure) is retried, with jittered exponential backoff \
                      that honours `Retry-After`. A whole number, `0` or more. Defaults to `5`.",
                 ),
+                Attribute::new(
+                    "organization_id",
+                    Type::String,
+                    Presence::Optional,
+                    "Id (a UUID) of the OneSignal organization that new `onesignal_app`s are \
+                     created in, from the dashboard's *Organizations → Keys & IDs*. Falls back to \
+                     the environment variable `ONESIGNAL_ORGANIZATION_ID`. Needed only to create \
+                     apps; existing apps and keys are managed without it.",
+                ),
             ],
         },
     }
@@ -75,7 +86,18 @@ pub fn validate(config: &Value) -> Diagnostics {
     if !retries.is_null() && !retries.is_unknown() && max_retries(retries).is_none() {
         diags.push(bad_max_retries().at(AttributePath::attribute("max_retries")));
     }
+    if let Some(id) = config.get_attr("organization_id").as_str()
+        && !is_uuid(id)
+    {
+        diags.push(
+            bad_organization_id("organization_id").at(AttributePath::attribute("organization_id")),
+        );
+    }
     diags
+}
+
+fn is_uuid(s: &str) -> bool {
+    super::app_api_key::validate::is_uuid(s)
 }
 
 /// The provider's settings once configuration and environment are combined.
@@ -87,7 +109,7 @@ pub struct ResolvedConfig {
     pub api_url: String,
     /// Retries of retryable failures.
     pub max_retries: u32,
-    /// TEMP shim.
+    /// The organization new apps are created in, when configured or in the environment.
     pub organization_id: Option<String>,
 }
 
@@ -130,12 +152,24 @@ pub fn resolve(
     } else {
         max_retries(retries).unwrap_or(DEFAULT_MAX_RETRIES)
     };
+    let organization_id = match config.get_attr("organization_id").as_str() {
+        Some(id) => Some(id.to_owned()),
+        None => env(ENV_ORGANIZATION_ID)
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty()),
+    };
+    if let Some(id) = &organization_id
+        && !is_uuid(id)
+    {
+        // The configured value was checked above; this is the environment's.
+        diags.push(bad_organization_id(ENV_ORGANIZATION_ID));
+    }
     match key {
         Some(key) if !diags.has_errors() => Ok(ResolvedConfig {
             organization_api_key: Secret::new(key),
             api_url: api_url.trim_end_matches('/').to_owned(),
             max_retries,
-            organization_id: None,
+            organization_id,
         }),
         _ => Err(diags),
     }
@@ -187,10 +221,15 @@ fn is_loopback(host: &str) -> bool {
 /// The provider block's settings whose values are not known yet (they depend on a resource that
 /// is not created yet): Terraform configures a provider before planning.
 pub fn unknown_settings(config: &Value) -> Vec<&'static str> {
-    ["organization_api_key", "api_url", "max_retries"]
-        .into_iter()
-        .filter(|name| config.get_attr(name).is_unknown())
-        .collect()
+    [
+        "organization_api_key",
+        "api_url",
+        "max_retries",
+        "organization_id",
+    ]
+    .into_iter()
+    .filter(|name| config.get_attr(name).is_unknown())
+    .collect()
 }
 
 /// Something needed OneSignal while some provider settings were still unknown.
@@ -244,6 +283,17 @@ fn bad_api_url(source: &str, problem: &str) -> Diagnostic {
     )
 }
 
+fn bad_organization_id(source: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid OneSignal organization id",
+        format!(
+            "{source} must be the id of a OneSignal organization, a UUID such as \
+             `2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f`, as the dashboard shows it under \
+             Organizations → Keys & IDs. Remove it if this configuration creates no apps."
+        ),
+    )
+}
+
 fn bad_max_retries() -> Diagnostic {
     Diagnostic::error(
         "Invalid max_retries",
@@ -258,12 +308,19 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn config(key: Value, url: Value, retries: Value) -> Value {
+        with_organization(key, url, retries, Value::Null)
+    }
+
+    fn with_organization(key: Value, url: Value, retries: Value, org: Value) -> Value {
         Value::Object(BTreeMap::from([
             ("organization_api_key".to_owned(), key),
             ("api_url".to_owned(), url),
             ("max_retries".to_owned(), retries),
+            ("organization_id".to_owned(), org),
         ]))
     }
+
+    const ORG: &str = "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f";
 
     fn s(v: &str) -> Value {
         Value::String(v.to_owned())
@@ -384,6 +441,56 @@ mod tests {
             .collect();
         assert_eq!(paths, ["organization_api_key", "api_url", "max_retries"]);
         assert!(diags.iter().all(|d| !d.detail.contains("os_v2_org_env")));
+    }
+
+    #[test]
+    fn organization_id_comes_from_config_then_environment() {
+        let key = || s("os_v2_org_k");
+        let env_org = |name: &str| (name == ENV_ORGANIZATION_ID).then(|| format!(" {ORG} "));
+        // The configured value wins over the environment's.
+        let other = "00000000-0000-4000-8000-000000000000";
+        let from_config = resolve(
+            &with_organization(key(), Value::Null, Value::Null, s(other)),
+            env_org,
+        )
+        .unwrap();
+        assert_eq!(from_config.organization_id.as_deref(), Some(other));
+        let from_env = resolve(&config(key(), Value::Null, Value::Null), env_org).unwrap();
+        assert_eq!(from_env.organization_id.as_deref(), Some(ORG));
+        let none = resolve(&config(key(), Value::Null, Value::Null), no_env).unwrap();
+        assert_eq!(none.organization_id, None);
+    }
+
+    #[test]
+    fn bad_organization_ids_are_named() {
+        let diags = validate(&with_organization(
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            s("my-org"),
+        ));
+        assert_eq!(diags.iter().count(), 1);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.attribute.as_ref().unwrap().to_string(), "organization_id");
+        assert!(d.detail.contains("UUID"), "{}", d.detail);
+        let env = |name: &str| (name == ENV_ORGANIZATION_ID).then(|| "my-org".to_owned());
+        let diags = resolve(&config(s("k"), Value::Null, Value::Null), env).unwrap_err();
+        assert!(diags.iter().any(|d| d.detail.contains(ENV_ORGANIZATION_ID)));
+        let unknown = with_organization(s("k"), Value::Null, Value::Null, Value::unknown());
+        assert!(validate(&unknown).is_empty());
+        assert_eq!(unknown_settings(&unknown), ["organization_id"]);
+        let diags = resolve(&unknown, no_env).unwrap_err();
+        assert_eq!(
+            diags
+                .iter()
+                .next()
+                .unwrap()
+                .attribute
+                .as_ref()
+                .unwrap()
+                .to_string(),
+            "organization_id"
+        );
     }
 
     #[test]

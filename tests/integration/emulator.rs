@@ -296,7 +296,10 @@ async fn the_whole_key_lifecycle_over_http() {
         Method::POST,
         "/apps",
         &org,
-        Some(r#"{"name":"made over http"}"#),
+        Some(
+            &json!({"name": "made over http", "organization_id": em.emulator.organization_id()})
+                .to_string(),
+        ),
     )
     .await;
     assert_eq!(status, 200);
@@ -355,7 +358,10 @@ async fn state_file_keeps_everything_across_restarts() {
         Method::POST,
         "/apps",
         &org,
-        Some(r#"{"name":"second"}"#),
+        Some(
+            &json!({"name": "second", "organization_id": first.emulator.organization_id()})
+                .to_string(),
+        ),
     )
     .await;
     let before = first.emulator.snapshot();
@@ -477,7 +483,7 @@ async fn hooks_over_http_inject_faults_and_count() {
     assert_eq!(
         counts,
         json!({"list_apps": 1, "create_app": 0, "get_app": 1, "list_keys": 1, "create_key": 1,
-               "update_key": 0, "rotate_key": 0, "delete_key": 0})
+               "update_key": 0, "rotate_key": 0, "delete_key": 0, "update_app": 0})
     );
     assert_eq!(em.emulator.request_count(Route::CreateKey), 1);
     assert_eq!(
@@ -570,7 +576,8 @@ async fn the_binary_prints_its_line_serves_persists_and_stops_on_sigterm() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 3, "{line}");
+    assert_eq!(keys.len(), 4, "{line}");
+    assert!(uuid::Uuid::parse_str(line["organization_id"].as_str().unwrap()).is_ok());
     let url = line["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_eq!(line["organization_api_key"], "os_v2_org_cli");

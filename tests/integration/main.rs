@@ -9,6 +9,7 @@ mod decoding;
 mod dist;
 mod docs;
 mod emulator;
+mod emulator_apps;
 mod failures;
 mod harness;
 mod protocol;

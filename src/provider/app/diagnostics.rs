@@ -3,14 +3,11 @@
 //! HTTP status, then says what to do. None of them ever quotes a credential.
 
 use crate::onesignal::Error;
-use crate::provider::config::ENV_ORGANIZATION_API_KEY;
+use crate::provider::config::{ENV_ORGANIZATION_API_KEY, ENV_ORGANIZATION_ID};
 use crate::tfplugin::{AttributePath, Diagnostic};
 
 use super::model::*;
 use super::validate::MAX_NAME_CHARS;
-
-/// The environment variable for the provider's `organization_id`.
-pub const ENV_ORGANIZATION_ID: &str = "ONESIGNAL_ORGANIZATION_ID";
 
 pub fn invalid_name(chars: usize) -> Diagnostic {
     let problem = if chars == 0 {
