@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use super::{Emulator, generate_organization_key, run};
+use super::{Emulator, Route, Variants, generate_organization_key, run};
 
 /// A local emulator of OneSignal's App API key endpoints, for demos and tests.
 ///
@@ -38,6 +38,40 @@ struct Args {
     /// Do not log requests on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Variant: answer an unknown app or key with 400 GenericError (`{"success":false,…}`)
+    /// instead of 404.
+    #[arg(long)]
+    unknown_as_400: bool,
+    /// Variant: list items carry no `ip_allowlist_mode`.
+    #[arg(long)]
+    omit_allowlist_mode: bool,
+    /// Variant: PATCH and DELETE answer 200 with an empty body and no content type.
+    #[arg(long)]
+    empty_write_bodies: bool,
+    /// Variant: lists spell CIDRs another way (IPv4 /32 and IPv6 /128 as bare addresses, IPv6
+    /// upper-case).
+    #[arg(long)]
+    respell_cidrs: bool,
+    /// Variant: answer every API request 400 GenericError without acting.
+    #[arg(long = "reject-everything-400")]
+    reject_everything_400: bool,
+    /// Variant: this route answers 500 without acting (repeatable), e.g. `list_keys`.
+    #[arg(long = "route-down", value_name = "ROUTE")]
+    routes_down: Vec<Route>,
+}
+
+impl Args {
+    /// The variants the flags ask for (switchable later through `/_emulator/variants`).
+    fn variants(&self) -> Variants {
+        Variants {
+            unknown_as_400: self.unknown_as_400,
+            omit_allowlist_mode: self.omit_allowlist_mode,
+            empty_write_bodies: self.empty_write_bodies,
+            respell_cidrs: self.respell_cidrs,
+            reject_everything_400: self.reject_everything_400,
+            routes_down: self.routes_down.clone(),
+        }
+    }
 }
 
 fn parse_uuid(value: &str) -> Result<String, String> {
@@ -92,6 +126,15 @@ async fn serve(args: Args) -> Result<(), String> {
             .map_err(|e| format!("cannot set the organization id: {e}"))?;
     }
     emulator.set_request_log(!args.quiet);
+    let variants = args.variants();
+    if variants != Variants::default() {
+        // Said on stderr so nobody mistakes a variant for the documented behaviour.
+        eprintln!(
+            "onesignal-emulator: variants in force: {}",
+            serde_json::to_string(&variants).map_err(|e| e.to_string())?
+        );
+    }
+    emulator.set_variants(variants);
     let shutdown = shutdown_signal().map_err(|e| format!("cannot watch SIGINT/SIGTERM: {e}"))?;
     let listener = TcpListener::bind(&args.listen)
         .await
@@ -172,6 +215,7 @@ mod tests {
         assert_eq!(args.apps[0], "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f");
         assert_eq!(args.apps.len(), 2);
         assert!(Args::try_parse_from(["onesignal-emulator", "--app", "not-a-uuid"]).is_err());
+        assert_eq!(args.variants(), Variants::default());
         let args = Args::try_parse_from([
             "onesignal-emulator",
             "--organization-id",
@@ -183,6 +227,38 @@ mod tests {
             Some("2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f")
         );
         assert!(Args::try_parse_from(["onesignal-emulator", "--organization-id", "x"]).is_err());
+    }
+
+    #[test]
+    fn variant_flags_parse() {
+        let args = Args::try_parse_from([
+            "onesignal-emulator",
+            "--unknown-as-400",
+            "--omit-allowlist-mode",
+            "--empty-write-bodies",
+            "--respell-cidrs",
+            "--reject-everything-400",
+            "--route-down",
+            "list_keys",
+            "--route-down",
+            "delete_key",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.variants(),
+            Variants {
+                unknown_as_400: true,
+                omit_allowlist_mode: true,
+                empty_write_bodies: true,
+                respell_cidrs: true,
+                reject_everything_400: true,
+                routes_down: vec![Route::ListKeys, Route::DeleteKey],
+            }
+        );
+        let error = Args::try_parse_from(["onesignal-emulator", "--route-down", "lists"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("list_keys"), "{error}");
     }
 
     #[test]

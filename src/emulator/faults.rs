@@ -86,6 +86,21 @@ impl Route {
     }
 }
 
+impl std::str::FromStr for Route {
+    type Err = String;
+
+    /// Parses a snake_case route name such as `list_keys`.
+    fn from_str(name: &str) -> Result<Route, String> {
+        Route::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Route::ALL.iter().map(|r| r.as_str()).collect();
+                format!("{name:?} is not a route (one of: {})", names.join(", "))
+            })
+    }
+}
+
 /// A fault to inject into the next `count` requests of a route (or into every `every`-th one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
@@ -136,6 +151,45 @@ pub enum FaultKind {
     /// Perform the operation, then close the TCP connection without sending any answer. Only
     /// successful operations consume it.
     DropAfterAct {
+        /// How many requests get it.
+        count: u32,
+    },
+    /// "Another writer" creates an ordinary key named `name` in the same app just before
+    /// (`before: true`) or just after the matching request acts. Meant for [`Route::CreateKey`];
+    /// on a route without an app in its path it does nothing but is still consumed.
+    OtherWriter {
+        /// How many requests get it.
+        count: u32,
+        /// The other writer's key name.
+        name: String,
+        /// Whether the other key is made before the request acts (else right after).
+        before: bool,
+    },
+    /// Answer exactly this status, content type and body, without acting.
+    Body {
+        /// How many requests get it.
+        count: u32,
+        /// The HTTP status to answer (100–999; anything else becomes 500).
+        status: u16,
+        /// The `Content-Type`, if any.
+        #[serde(default)]
+        content_type: Option<String>,
+        /// The body, verbatim.
+        body: String,
+    },
+    /// Answer `status` with a body of `bytes` bytes of `a`, streamed in chunks (the emulator
+    /// never holds it in memory), without acting.
+    HugeBody {
+        /// How many requests get it.
+        count: u32,
+        /// The HTTP status to answer.
+        status: u16,
+        /// The body's length.
+        bytes: u64,
+    },
+    /// Accept the request and never answer, without acting. The connection is closed without an
+    /// answer when the server shuts down (so shutdown is never held up by it).
+    Hang {
         /// How many requests get it.
         count: u32,
     },
@@ -190,6 +244,67 @@ impl Fault {
         }
     }
 
+    /// `count` matching requests during which another writer makes a key named `name` in the same
+    /// app, just `before` the request acts or just after.
+    pub fn other_writer(
+        route: Option<Route>,
+        count: u32,
+        name: impl Into<String>,
+        before: bool,
+    ) -> Fault {
+        Fault {
+            route,
+            every: None,
+            kind: FaultKind::OtherWriter {
+                count,
+                name: name.into(),
+                before,
+            },
+        }
+    }
+
+    /// `count` × exactly this answer, without acting.
+    pub fn body(
+        route: Option<Route>,
+        count: u32,
+        status: u16,
+        content_type: Option<String>,
+        body: impl Into<String>,
+    ) -> Fault {
+        Fault {
+            route,
+            every: None,
+            kind: FaultKind::Body {
+                count,
+                status,
+                content_type,
+                body: body.into(),
+            },
+        }
+    }
+
+    /// `count` × `status` with a streamed body of `bytes` bytes, without acting.
+    pub fn huge_body(route: Option<Route>, count: u32, status: u16, bytes: u64) -> Fault {
+        Fault {
+            route,
+            every: None,
+            kind: FaultKind::HugeBody {
+                count,
+                status,
+                bytes,
+            },
+        }
+    }
+
+    /// `count` requests accepted and never answered (until the server shuts down).
+    pub fn hang(route: Option<Route>, count: u32) -> Fault {
+        Fault {
+            route,
+            every: None,
+            kind: FaultKind::Hang { count },
+        }
+    }
+
     /// The same fault, hitting only every `n`-th matching request (see [`Fault::every`]).
     pub fn every(self, n: u32) -> Fault {
         Fault {
@@ -204,7 +319,11 @@ impl Fault {
             | FaultKind::Unavailable { count }
             | FaultKind::Status { count, .. }
             | FaultKind::Latency { count, .. }
-            | FaultKind::DropAfterAct { count } => count,
+            | FaultKind::DropAfterAct { count }
+            | FaultKind::OtherWriter { count, .. }
+            | FaultKind::Body { count, .. }
+            | FaultKind::HugeBody { count, .. }
+            | FaultKind::Hang { count } => count,
         }
     }
 
@@ -400,6 +519,36 @@ mod tests {
         );
         for route in Route::ALL {
             assert_eq!(serde_json::to_value(route).unwrap(), route.as_str());
+            assert_eq!(route.as_str().parse::<Route>(), Ok(route));
+        }
+        assert!("nope".parse::<Route>().unwrap_err().contains("list_keys"));
+        for (text, fault) in [
+            (
+                r#"{"route":"create_key","kind":"other_writer","count":1,"name":"x","before":true}"#,
+                Fault::other_writer(Some(Route::CreateKey), 1, "x", true),
+            ),
+            (
+                r#"{"kind":"body","count":2,"status":404,"content_type":"text/html","body":"<h1>no</h1>"}"#,
+                Fault::body(None, 2, 404, Some("text/html".into()), "<h1>no</h1>"),
+            ),
+            (
+                r#"{"kind":"body","count":1,"status":200,"body":""}"#,
+                Fault::body(None, 1, 200, None, ""),
+            ),
+            (
+                r#"{"kind":"huge_body","count":1,"status":500,"bytes":1073741824}"#,
+                Fault::huge_body(None, 1, 500, 1 << 30),
+            ),
+            (
+                r#"{"route":"list_keys","kind":"hang","count":3}"#,
+                Fault::hang(Some(Route::ListKeys), 3),
+            ),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Fault>(text).unwrap(),
+                fault,
+                "{text}"
+            );
         }
     }
 }

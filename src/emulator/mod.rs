@@ -8,8 +8,10 @@
 //!
 //! Parts: [`Emulator`] (this file) is a cheap-clone handle over the state behind one lock, with the
 //! operations shared by HTTP and the library API; `state` holds the data and rules; `faults` the
-//! fault injection and route names; `routes` the axum router; `server` the accept loop that can
-//! drop a connection without answering; `cli` the binary's `main`.
+//! fault injection and route names; `variants` the run-time departures from the documented
+//! behaviour (applied to answers, never to the data); `routes` the axum router; `server` the accept
+//! loop that can drop a connection without answering or hold one until shutdown; `cli` the
+//! binary's `main`.
 
 mod apps;
 mod cli;
@@ -17,6 +19,7 @@ mod faults;
 mod routes;
 mod server;
 mod state;
+mod variants;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -30,6 +33,7 @@ pub use cli::main;
 pub use faults::{Fault, FaultKind, Route};
 pub use server::run;
 pub use state::{AppRecord, KEY_LIMIT_MESSAGE, KeyRecord, MAX_KEYS_PER_APP, Persisted};
+pub use variants::Variants;
 
 use faults::Faults;
 
@@ -104,6 +108,7 @@ struct Shared {
     counters: BTreeMap<Route, u64>,
     /// Every `POST /apps` and `PUT /apps/{id}` body per app id, in order (not persisted).
     app_writes: BTreeMap<String, Vec<Value>>,
+    variants: Variants,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -175,6 +180,7 @@ impl Emulator {
                     faults: Faults::default(),
                     counters: BTreeMap::new(),
                     app_writes: BTreeMap::new(),
+                    variants: Variants::default(),
                 }),
                 state_file,
                 log_requests: AtomicBool::new(false),
@@ -405,9 +411,38 @@ impl Emulator {
         let keys = self
             .keys(app_id)
             .ok_or_else(|| Rejection::app_not_found(app_id))?;
-        Ok(
-            serde_json::json!({ "tokens": keys.iter().map(KeyRecord::public_view).collect::<Vec<_>>() }),
-        )
+        let variants = self.variants();
+        let tokens = keys
+            .iter()
+            .map(|k| variants::list_item(k.public_view(), &variants))
+            .collect::<Vec<_>>();
+        Ok(serde_json::json!({ "tokens": tokens }))
+    }
+
+    /// Switches the run-time variants (see [`Variants`]); they apply from the next request on and
+    /// are never saved in the state file.
+    pub fn set_variants(&self, v: Variants) {
+        self.lock().variants = v;
+    }
+
+    /// The variants in force.
+    pub fn variants(&self) -> Variants {
+        self.lock().variants.clone()
+    }
+
+    /// Stores any string as a key's mode (an "unknown mode" OneSignal might add), unchecked.
+    pub fn set_raw_mode(&self, app_id: &str, token_id: &str, mode: &str) -> Result<(), Rejection> {
+        self.mutate(|data| {
+            let key = find_key(data, app_id, token_id)?;
+            key.ip_allowlist_mode = mode.to_owned();
+            key.updated_at = state::now();
+            Ok(())
+        })
+    }
+
+    /// Whether an app with this id exists.
+    pub(crate) fn has_app(&self, app_id: &str) -> bool {
+        self.lock().data.apps.iter().any(|a| a.id == app_id)
     }
 
     /// Queues a fault (see [`Fault`]).
@@ -523,8 +558,17 @@ mod tests {
                 .status,
             403
         );
-        let key = em
+        let bare = em
             .create_key("app", &json!({"name": "k", "ip_allowlist": ["10.0.0.1"]}))
+            .unwrap_err();
+        assert_eq!(bare.status, 400);
+        assert!(bare.messages[0].contains("\"10.0.0.1\""), "{bare}");
+        assert!(em.keys("app").unwrap().is_empty(), "a 400 stores nothing");
+        let key = em
+            .create_key(
+                "app",
+                &json!({"name": "k", "ip_allowlist": ["10.0.0.1/32"]}),
+            )
             .unwrap();
         assert_eq!(key.ip_allowlist, vec!["10.0.0.1/32"]);
         assert_eq!(key.ip_allowlist_mode, "disabled");

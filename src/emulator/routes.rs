@@ -1,10 +1,12 @@
 //! The HTTP surface: the emulated API routes, the `/_emulator/` hooks, and two middleware layers.
 //!
-//! - `faults_layer` (API routes only) counts the request, applies injected faults, and implements
-//!   "drop after act".
+//! - `faults_layer` (API routes only) counts the request, applies the run-time [`Variants`] and the
+//!   injected faults, and implements "drop after act" and "another writer".
 //! - `outer_layer` (everything) turns any non-JSON error — axum's plain-text rejections for a bad
 //!   path, a wrong method, an oversized body — into OneSignal's `{"errors": [...]}` shape, and
 //!   writes the request log line when enabled.
+//!
+//! Unknown paths answer 404 with an HTML page, as a proxy or a wrong base URL would.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -22,9 +24,14 @@ use serde_json::{Value, json};
 use super::apps;
 use super::faults::{APP, APPS, FaultKind, ROTATE, Route, TOKEN, TOKENS};
 use super::server::ConnControl;
-use super::{Emulator, Fault, Rejection};
+use super::variants::generic_error;
+use super::{Emulator, Fault, Rejection, Variants};
 
-/// Marks a response whose body is deliberately not JSON (the 503 fault), so `outer_layer` leaves it.
+/// What a proxy or a wrong base URL answers for a path the API does not have.
+const NOT_FOUND_PAGE: &str = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// Marks a response whose body is deliberately not JSON (the 503 fault, injected bodies, the 404
+/// page), so `outer_layer` leaves it.
 #[derive(Clone, Copy)]
 struct RawBody;
 
@@ -53,14 +60,10 @@ pub(crate) fn router(emulator: Emulator) -> Router {
             "/_emulator/faults",
             get(list_faults).post(inject_fault).delete(clear_faults),
         )
-        .route("/_emulator/counters", get(counters).delete(reset_counters));
+        .route("/_emulator/counters", get(counters).delete(reset_counters))
+        .route("/_emulator/variants", get(variants).put(set_variants));
     api.merge(hooks)
-        .fallback(|| async {
-            Rejection {
-                status: 404,
-                messages: vec!["Not Found".into()],
-            }
-        })
+        .fallback(unknown_path)
         .layer(middleware::from_fn_with_state(
             emulator.clone(),
             outer_layer,
@@ -171,6 +174,174 @@ async fn reset_counters(State(em): State<Emulator>) -> axum::Json<Value> {
     axum::Json(json!({}))
 }
 
+async fn variants(State(em): State<Emulator>) -> axum::Json<Variants> {
+    axum::Json(em.variants())
+}
+
+async fn set_variants(
+    State(em): State<Emulator>,
+    body: Bytes,
+) -> Result<axum::Json<Variants>, Rejection> {
+    let variants: Variants = serde_json::from_slice(&body)
+        .map_err(|e| Rejection::bad_request(vec![format!("Not variants: {e}")]))?;
+    em.set_variants(variants.clone());
+    Ok(axum::Json(variants))
+}
+
+/// Any path the API does not have: a proxy's HTML 404 (or the GenericError 400 when every request
+/// is rejected, since that server answers everything so).
+async fn unknown_path(State(em): State<Emulator>, request: Request) -> Response {
+    if em.variants().reject_everything_400 && !request.uri().path().starts_with("/_emulator/") {
+        return generic_answer(StatusCode::BAD_REQUEST, "Bad Request");
+    }
+    raw(
+        StatusCode::NOT_FOUND,
+        Some("text/html"),
+        Body::from(NOT_FOUND_PAGE),
+    )
+}
+
+/// A response that `outer_layer` leaves as it is.
+fn raw(status: StatusCode, content_type: Option<&str>, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    if let Some(value) = content_type.and_then(|v| HeaderValue::from_str(v).ok()) {
+        response.headers_mut().insert(CONTENT_TYPE, value);
+    }
+    response.extensions_mut().insert(RawBody);
+    response
+}
+
+fn generic_answer(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(generic_error(message))).into_response()
+}
+
+/// The app id of a path under `/apps/{app_id}`.
+fn app_in_path(path: &str) -> Option<String> {
+    let id = path.strip_prefix("/apps/")?.split('/').next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// The faults that answer instead of the handler.
+fn answers_without_acting(kind: &FaultKind) -> bool {
+    matches!(
+        kind,
+        FaultKind::RateLimit { .. }
+            | FaultKind::Unavailable { .. }
+            | FaultKind::Status { .. }
+            | FaultKind::Body { .. }
+            | FaultKind::HugeBody { .. }
+            | FaultKind::Hang { .. }
+    )
+}
+
+async fn fault_answer(kind: FaultKind, control: Option<ConnControl>) -> Response {
+    match kind {
+        FaultKind::RateLimit {
+            retry_after_secs, ..
+        } => {
+            let mut response = Rejection {
+                status: 429,
+                messages: vec!["API rate limit exceeded.".into()],
+            }
+            .into_response();
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+        }
+        FaultKind::Status { status, .. } => {
+            let status = if (400..600).contains(&status) {
+                status
+            } else {
+                500
+            };
+            let message = format!("Injected HTTP {status}");
+            Rejection {
+                status,
+                messages: vec![message],
+            }
+            .into_response()
+        }
+        FaultKind::Body {
+            status,
+            content_type,
+            body,
+            ..
+        } => raw(
+            any_status(status),
+            content_type.as_deref(),
+            Body::from(body),
+        ),
+        FaultKind::HugeBody { status, bytes, .. } => {
+            raw(any_status(status), Some("text/plain"), huge_body(bytes))
+        }
+        FaultKind::Hang { .. } => match control {
+            Some(control) => control.hang().await,
+            None => std::future::pending().await,
+        },
+        _ => raw(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("text/plain"),
+            Body::from("Service temporarily unavailable"),
+        ),
+    }
+}
+
+fn any_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// `bytes` bytes of `a`, produced chunk by chunk as the connection takes them: every chunk borrows
+/// the same static buffer, so a gigabyte costs no memory.
+fn huge_body(bytes: u64) -> Body {
+    static CHUNK: [u8; 64 * 1024] = [b'a'; 64 * 1024];
+    let size = CHUNK.len() as u64;
+    let rest = (bytes % size) as usize;
+    let chunks = (0..bytes / size)
+        .map(|_| Bytes::from_static(&CHUNK))
+        .chain((rest > 0).then(|| Bytes::from_static(&CHUNK[..rest])))
+        .map(Ok::<_, std::convert::Infallible>);
+    Body::from_stream(tokio_stream::iter(chunks))
+}
+
+/// "Another writer" makes an ordinary key in the app, as a colleague or a script would.
+fn other_writer(em: &Emulator, app_id: Option<&str>, name: &str) {
+    let Some(app_id) = app_id else { return };
+    if let Err(e) = em.create_key(app_id, &json!({ "name": name })) {
+        eprintln!("onesignal-emulator: the other writer could not create {name:?}: {e}");
+    } else if em.request_log() {
+        eprintln!("onesignal-emulator: another writer created a key named {name:?}");
+    }
+}
+
+/// The variants that reshape an answer the handler gave.
+fn reshape(
+    em: &Emulator,
+    variants: &Variants,
+    route: Route,
+    app_id: Option<&str>,
+    response: Response,
+) -> Response {
+    let status = response.status();
+    if variants.unknown_as_400 && status == StatusCode::NOT_FOUND {
+        let known_app = app_id.is_some_and(|id| em.has_app(id));
+        let message = if known_app {
+            "token_id not found"
+        } else {
+            "app_id not found"
+        };
+        return generic_answer(StatusCode::BAD_REQUEST, message);
+    }
+    if variants.empty_write_bodies
+        && status.is_success()
+        && matches!(route, Route::UpdateKey | Route::DeleteKey)
+    {
+        return Response::new(Body::empty());
+    }
+    response
+}
+
 async fn faults_layer(State(em): State<Emulator>, request: Request, next: Next) -> Response {
     let pattern = request
         .extensions()
@@ -180,58 +351,39 @@ async fn faults_layer(State(em): State<Emulator>, request: Request, next: Next) 
         return next.run(request).await;
     };
     em.count(route);
+    let variants = em.variants();
+    if variants.reject_everything_400 {
+        return generic_answer(StatusCode::BAD_REQUEST, "Bad Request");
+    }
+    if variants.routes_down.contains(&route) {
+        return Rejection {
+            status: 500,
+            messages: vec!["Internal Server Error".into()],
+        }
+        .into_response();
+    }
     if let Some(FaultKind::Latency { millis, .. }) =
         em.take_fault(route, |k| matches!(k, FaultKind::Latency { .. }))
     {
         tokio::time::sleep(Duration::from_millis(millis)).await;
     }
-    let refusal = |k: &FaultKind| {
-        matches!(
-            k,
-            FaultKind::RateLimit { .. } | FaultKind::Unavailable { .. } | FaultKind::Status { .. }
-        )
-    };
-    match em.take_fault(route, refusal) {
-        Some(FaultKind::RateLimit {
-            retry_after_secs, ..
-        }) => {
-            let mut response = Rejection {
-                status: 429,
-                messages: vec!["API rate limit exceeded.".into()],
-            }
-            .into_response();
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            return response;
-        }
-        Some(FaultKind::Status { status, .. }) => {
-            let status = if (400..600).contains(&status) {
-                status
-            } else {
-                500
-            };
-            let message = format!("Injected HTTP {status}");
-            return Rejection {
-                status,
-                messages: vec![message],
-            }
-            .into_response();
-        }
-        Some(_) => {
-            let mut response = (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(CONTENT_TYPE, "text/plain")],
-                "Service temporarily unavailable",
-            )
-                .into_response();
-            response.extensions_mut().insert(RawBody);
-            return response;
-        }
-        None => {}
-    }
     let control = request.extensions().get::<ConnControl>().cloned();
+    if let Some(kind) = em.take_fault(route, answers_without_acting) {
+        return fault_answer(kind, control).await;
+    }
+    let app_id = app_in_path(request.uri().path());
+    let other = match em.take_fault(route, |k| matches!(k, FaultKind::OtherWriter { .. })) {
+        Some(FaultKind::OtherWriter { name, before, .. }) => Some((name, before)),
+        _ => None,
+    };
+    if let Some((name, true)) = &other {
+        other_writer(&em, app_id.as_deref(), name);
+    }
     let response = next.run(request).await;
+    if let Some((name, false)) = &other {
+        other_writer(&em, app_id.as_deref(), name);
+    }
+    let response = reshape(&em, &variants, route, app_id.as_deref(), response);
     if let Some(control) = control.filter(|_| response.status().is_success())
         && em
             .take_fault(route, |k| matches!(k, FaultKind::DropAfterAct { .. }))

@@ -29,12 +29,22 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub(crate) struct ConnControl {
     abort: CancellationToken,
+    /// Fired when the server begins to shut down.
+    stop: CancellationToken,
 }
 
 impl ConnControl {
     /// Closes the connection; the caller must then never complete its response.
     pub(crate) fn drop_connection(&self) {
         self.abort.cancel();
+    }
+
+    /// Never answers: waits for the server's shutdown, then closes the connection without an
+    /// answer, so a hanging request cannot hold shutdown up for the drain timeout.
+    pub(crate) async fn hang(&self) -> ! {
+        self.stop.cancelled().await;
+        self.drop_connection();
+        std::future::pending().await
     }
 }
 
@@ -87,6 +97,7 @@ async fn serve_connection(
 ) {
     let control = ConnControl {
         abort: CancellationToken::new(),
+        stop: stop.clone(),
     };
     let abort = control.abort.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {

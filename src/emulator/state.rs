@@ -71,7 +71,7 @@ pub struct KeyRecord {
     pub name: String,
     /// `"disabled"` or `"explicit"`.
     pub ip_allowlist_mode: String,
-    /// Canonical CIDRs (`192.0.2.7` is stored as `192.0.2.7/32`).
+    /// CIDRs as the client sent them (a bare address is refused, so every entry has a prefix).
     pub ip_allowlist: Vec<String>,
     /// The live secret, `os_v2_app_…`.
     pub secret: String,
@@ -163,7 +163,7 @@ pub struct KeyFields {
     pub name: Option<String>,
     /// `ip_allowlist_mode`.
     pub mode: Option<String>,
-    /// `ip_allowlist`, canonicalised.
+    /// `ip_allowlist`, as sent.
     pub allowlist: Option<Vec<String>>,
 }
 
@@ -213,7 +213,7 @@ fn key_fields_from_map(
         Some(Value::Array(items)) => {
             let mut list = Vec::with_capacity(items.len());
             for item in items {
-                match item.as_str().map(canonical_cidr) {
+                match item.as_str().map(check_cidr) {
                     Some(Ok(cidr)) => list.push(cidr),
                     Some(Err(message)) => errors.push(message),
                     None => {
@@ -232,19 +232,22 @@ fn key_fields_from_map(
     }
 }
 
-/// Validates one allowlist entry and returns its canonical spelling: a bare address becomes a
-/// host-sized CIDR, IPv6 is lower-cased and compressed. Host bits set is an error.
-pub fn canonical_cidr(entry: &str) -> Result<String, String> {
+/// Validates one allowlist entry and returns it as sent. OneSignal's docs ask for CIDR notation, so
+/// a bare address is refused (naming the entry and the CIDR meant); so is a CIDR with host bits
+/// set. Valid entries keep the caller's spelling (upper-case IPv6 included): what the emulator
+/// stores and lists is what the client sent.
+pub fn check_cidr(entry: &str) -> Result<String, String> {
     let net = match entry.parse::<IpNet>() {
         Ok(net) => net,
-        Err(_) => match entry.parse::<IpAddr>() {
-            Ok(addr) => IpNet::from(addr),
-            Err(_) => {
-                return Err(format!(
-                    "ip_allowlist entry {entry:?} is not a valid IP address or CIDR."
-                ));
-            }
-        },
+        Err(_) => {
+            return Err(match entry.parse::<IpAddr>() {
+                Ok(addr) => format!(
+                    "ip_allowlist entry {entry:?} is not in CIDR notation; did you mean \"{}\"?",
+                    IpNet::from(addr)
+                ),
+                Err(_) => format!("ip_allowlist entry {entry:?} is not a valid CIDR."),
+            });
+        }
     };
     if net.trunc() != net {
         return Err(format!(
@@ -252,7 +255,7 @@ pub fn canonical_cidr(entry: &str) -> Result<String, String> {
             net.trunc()
         ));
     }
-    Ok(net.to_string())
+    Ok(entry.to_owned())
 }
 
 /// Checks the combination rule: `explicit` needs a non-empty list.
@@ -316,17 +319,23 @@ mod tests {
     }
 
     #[test]
-    fn cidr_canonicalisation_and_errors() {
-        assert_eq!(canonical_cidr("192.0.2.7").unwrap(), "192.0.2.7/32");
-        assert_eq!(canonical_cidr("2001:DB8::/32").unwrap(), "2001:db8::/32");
-        assert_eq!(canonical_cidr("::1").unwrap(), "::1/128");
+    fn cidr_notation_is_enforced_and_the_spelling_kept() {
+        assert_eq!(check_cidr("192.0.2.7/32").unwrap(), "192.0.2.7/32");
+        assert_eq!(check_cidr("2001:DB8::/32").unwrap(), "2001:DB8::/32");
+        assert_eq!(check_cidr("::1/128").unwrap(), "::1/128");
+        let bare = check_cidr("192.0.2.7").unwrap_err();
         assert!(
-            canonical_cidr("10.0.0.5/24")
+            bare.contains("\"192.0.2.7\"") && bare.contains("192.0.2.7/32"),
+            "{bare}"
+        );
+        assert!(check_cidr("::1").unwrap_err().contains("::1/128"));
+        assert!(
+            check_cidr("10.0.0.5/24")
                 .unwrap_err()
                 .contains("10.0.0.0/24")
         );
-        assert!(canonical_cidr("10.0.0.0/33").is_err());
-        assert!(canonical_cidr("nope").is_err());
+        assert!(check_cidr("10.0.0.0/33").is_err());
+        assert!(check_cidr("nope").is_err());
     }
 
     #[test]

@@ -31,7 +31,7 @@ async fn every_operation_round_trips() {
             &KeySpec {
                 name: "backend".into(),
                 ip_allowlist_mode: AllowlistMode::Explicit,
-                ip_allowlist: vec!["127.0.0.1".into(), "2001:DB8::/32".into()],
+                ip_allowlist: vec!["127.0.0.1/32".into(), "2001:DB8::/32".into()],
             },
         )
         .await
@@ -49,8 +49,8 @@ async fn every_operation_round_trips() {
     assert_eq!(key.token_id, created.token_id);
     assert_eq!(key.name, "backend");
     assert_eq!(key.ip_allowlist_mode, AllowlistMode::Explicit);
-    // The emulator answers in canonical spelling, not the one sent.
-    assert_eq!(key.ip_allowlist, vec!["127.0.0.1/32", "2001:db8::/32"]);
+    // The emulator answers in the spelling sent.
+    assert_eq!(key.ip_allowlist, vec!["127.0.0.1/32", "2001:DB8::/32"]);
     assert!(key.created_at.is_some() && key.updated_at.is_some());
 
     client

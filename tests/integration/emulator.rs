@@ -1,15 +1,18 @@
-//! The emulator's own behaviour over real HTTP (raw requests, no provider client), in-process and
-//! as the built `onesignal-emulator` binary.
+//! The emulator's own behaviour over real HTTP (raw requests, no provider client), in-process.
+//! The run-time variants are in `emulator/variants.rs`, the faults that answer oddly or not at all
+//! in `emulator/faults.rs`, the built `onesignal-emulator` binary in `emulator/binary.rs`.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Stdio};
+mod binary;
+mod faults;
+mod variants;
+
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use terraform_provider_onesignal::emulator::{Emulator, KEY_LIMIT_MESSAGE, Route};
 
-use crate::support::{app_key_status, assert_no_secret, http, start};
+use crate::support::{Running, app_key_status, assert_no_secret, http, start};
 
 const DENIED: &str = r#"{"errors":["Access denied.  Please include an 'Authorization: ...' header with a valid API key (https://documentation.onesignal.com/docs/en/keys-and-ids#api-keys)."]}"#;
 
@@ -35,6 +38,33 @@ async fn call(
     let value =
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, value)
+}
+
+/// Sends a request with the organization key and returns status, content type and raw body.
+async fn raw_call(
+    em: &Running,
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
+    let mut request = http()
+        .request(method, format!("{}{path}", em.url))
+        .header("Authorization", format!("Key {}", em.org_key()));
+    if let Some(body) = body {
+        request = request.body(body.to_owned());
+    }
+    let response = request.send().await.expect("an answer");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, content_type, response.text().await.unwrap())
+}
+
+/// A key made by hand, returning its token id.
+fn key(em: &Running, body: Value) -> String {
+    em.emulator.create_key(&em.app(), &body).unwrap().token_id
 }
 
 fn errors(value: &Value) -> Vec<String> {
@@ -111,7 +141,9 @@ async fn the_whole_key_lifecycle_over_http() {
         r#"{"errors":["Access Denied"]}"#
     );
     assert_eq!(
-        patch(r#"{"ip_allowlist":["127.0.0.0/8","::1"]}"#).await.0,
+        patch(r#"{"ip_allowlist":["127.0.0.0/8","::1/128"]}"#)
+            .await
+            .0,
         200
     );
     assert_eq!(app_key_status(&url, &app, &secret).await, 200);
@@ -175,6 +207,12 @@ async fn the_whole_key_lifecycle_over_http() {
             r#"{"name":"n","ip_allowlist":["10.0.0.5/24"]}"#,
             "10.0.0.0/24",
         ),
+        // OneSignal's docs ask for CIDR notation: a bare address is named, with the CIDR meant.
+        (
+            r#"{"name":"n","ip_allowlist":["10.0.0.0/8","198.51.100.7"]}"#,
+            r#""198.51.100.7" is not in CIDR notation; did you mean "198.51.100.7/32""#,
+        ),
+        (r#"{"name":"n","ip_allowlist":["::1"]}"#, "\"::1/128\""),
         (r#"{"name":"n","ip_allowlist":"10.0.0.0/8"}"#, "array"),
         (
             r#"{"name":"n","ip_allowlist_mode":"explicit"}"#,
@@ -244,7 +282,6 @@ async fn the_whole_key_lifecycle_over_http() {
             "/apps/00000000-0000-4000-8000-000000000000".to_owned(),
             None,
         ),
-        (Method::GET, "/no/such/route".to_owned(), None),
     ] {
         let (status, value) = call(&url, method.clone(), &path, &org, body).await;
         assert_eq!(status, 404, "{method} {path} -> {value}");
@@ -349,7 +386,7 @@ async fn state_file_keeps_everything_across_restarts() {
         Method::POST,
         &format!("/apps/{app}/auth/tokens"),
         &org,
-        Some(r#"{"name":"kept","ip_allowlist_mode":"explicit","ip_allowlist":["127.0.0.1"]}"#),
+        Some(r#"{"name":"kept","ip_allowlist_mode":"explicit","ip_allowlist":["127.0.0.1/32"]}"#),
     )
     .await;
     assert_eq!(status, 200);
@@ -503,136 +540,4 @@ async fn hooks_over_http_inject_faults_and_count() {
     let (status, value) = hook(Method::POST, "faults", Some(json!({"kind": "explode"}))).await;
     assert_eq!(status, 400, "{value}");
     em.stop().await;
-}
-
-/// The built binary, killed on drop so a failing test leaves no process behind.
-struct Binary {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Binary {
-    /// Sends `signal` (a `kill` name such as `TERM`), waits for the exit, and returns the exit
-    /// status with whatever else was written to stdout after the JSON line.
-    async fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let sent = Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        tokio::task::spawn_blocking(move || {
-            let status = self.child.wait().unwrap();
-            let mut rest = String::new();
-            self.stdout.read_to_string(&mut rest).unwrap();
-            (status, rest)
-        })
-        .await
-        .unwrap()
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `onesignal-emulator` with `args` and returns it with its parsed JSON line.
-fn spawn_binary(args: &[&str]) -> (Binary, Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onesignal-emulator"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn onesignal-emulator");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read the JSON line");
-    let value: Value =
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
-    (Binary { child, stdout }, value)
-}
-
-#[tokio::test]
-async fn the_binary_prints_its_line_serves_persists_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let state_arg = state.to_str().unwrap();
-    let app_id = "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f";
-    let (mut binary, line) = spawn_binary(&[
-        "--app",
-        app_id,
-        "--state",
-        state_arg,
-        "--organization-api-key",
-        "os_v2_org_cli",
-        "--quiet",
-    ]);
-    let keys: Vec<&str> = line
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys.len(), 4, "{line}");
-    assert!(uuid::Uuid::parse_str(line["organization_id"].as_str().unwrap()).is_ok());
-    let url = line["url"].as_str().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    assert_eq!(line["organization_api_key"], "os_v2_org_cli");
-    assert_eq!(line["app_ids"], json!([app_id]));
-
-    let (status, created) = call(
-        &url,
-        Method::POST,
-        &format!("/apps/{app_id}/auth/tokens"),
-        "os_v2_org_cli",
-        Some(r#"{"name":"from the cli"}"#),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let secret = created["formatted_token"].as_str().unwrap().to_owned();
-    assert_eq!(app_key_status(&url, app_id, &secret).await, 200);
-
-    // SIGKILL: the state was saved at the change, not at exit.
-    binary.child.kill().unwrap();
-    binary.child.wait().unwrap();
-    let (binary, line) = spawn_binary(&["--state", state_arg, "--quiet"]);
-    assert_eq!(line["organization_api_key"], "os_v2_org_cli");
-    assert_eq!(line["app_ids"], json!([app_id]));
-    let url = line["url"].as_str().unwrap().to_owned();
-    assert_eq!(app_key_status(&url, app_id, &secret).await, 200);
-
-    // SIGTERM: a clean exit, and stdout never carried more than the one line.
-    let (exit, rest) = binary.signal("TERM").await;
-    assert!(exit.success(), "{exit:?}");
-    assert_eq!(rest, "");
-}
-
-#[tokio::test]
-async fn the_binary_generates_a_key_and_an_app_by_default() {
-    let (binary, line) = spawn_binary(&[]);
-    let key = line["organization_api_key"].as_str().unwrap();
-    assert!(key.starts_with("os_v2_org_") && key.len() == 113, "{key}");
-    let apps = line["app_ids"].as_array().unwrap();
-    assert_eq!(apps.len(), 1);
-    let url = line["url"].as_str().unwrap();
-    let (status, listed) = call(url, Method::GET, "/apps", key, None).await;
-    assert_eq!(status, 200);
-    assert_eq!(listed[0]["id"], apps[0]);
-    // With the request log on (no --quiet), logs still stay off stdout; SIGINT stops it cleanly.
-    let (exit, rest) = binary.signal("INT").await;
-    assert!(exit.success(), "{exit:?}");
-    assert_eq!(rest, "");
-}
-
-#[tokio::test]
-async fn the_binary_stops_cleanly_on_a_signal_sent_as_soon_as_its_line_is_read() {
-    for signal in ["TERM", "INT"] {
-        let (binary, _line) = spawn_binary(&["--quiet"]);
-        let (exit, rest) = binary.signal(signal).await;
-        assert!(exit.success(), "SIG{signal}: {exit:?}");
-        assert_eq!(rest, "");
-    }
 }
