@@ -459,11 +459,13 @@ fn old_terraform_refuses_write_only_credentials() {
     let Some(ws) = Workspace::new() else { return };
     let emu = BackgroundEmulator::start();
     let version = terraform_version(&ws);
+    let key = "-----BEGIN PRIVATE KEY----- p8 secret";
+    std::fs::write(ws.dir.path().join("AuthKey.p8"), key).unwrap();
     ws.write_config(&config(
         &emu,
         &app_block(
             "Shop",
-            "  apns_p8_wo = \"LS0tLS1CRUdJTg==\"\n  credentials_wo_version = \"1\"\n",
+            "  apns_p8_wo = filebase64(\"AuthKey.p8\")\n  credentials_wo_version = \"1\"\n",
         ),
     ));
     let output = ws.run(&["validate", "-no-color"]);
@@ -474,7 +476,10 @@ fn old_terraform_refuses_write_only_credentials() {
             text.contains("apns_p8_wo needs Terraform 1.11 or later"),
             "{text}"
         );
-        assert!(!text.contains("LS0tLS1CRUdJTg=="), "the value is not echoed");
+        assert!(
+            !text.contains(&base64(key)) && !text.contains("p8 secret"),
+            "the value is not echoed: {text}"
+        );
     } else {
         assert!(output.status.success(), "{text}");
         crate::support::note(&format!(
@@ -533,4 +538,43 @@ async fn gone_only_when_the_list_proves_it() {
     assert_eq!(read, state(&other));
     assert!(!diags.has_errors() && !diags.is_empty(), "{diags:?}");
     em.stop().await;
+}
+
+/// `onesignal_app` by name needs exactly one app of that name; the error lists the candidates.
+#[test]
+fn data_source_by_name_needs_exactly_one_app() {
+    let Some(ws) = Workspace::new() else { return };
+    let emu = BackgroundEmulator::start();
+    let solo = emu.emulator.create_app("Solo").unwrap().id;
+    let twins = [
+        emu.emulator.create_app("Twin").unwrap().id,
+        emu.emulator.create_app("Twin").unwrap().id,
+    ];
+    let by_name = |name: &str| {
+        config(
+            &emu,
+            &format!("data \"onesignal_app\" \"a\" {{\n  name = \"{name}\"\n}}\n"),
+        )
+    };
+    ws.write_config(&by_name("Solo"));
+    ws.ok(&["apply", "-auto-approve", "-no-color"]);
+    let state = resources(&ws)["data.onesignal_app.a"].clone();
+    assert_eq!(state["id"], solo);
+    assert_eq!(state["organization_id"], emu.emulator.organization_id());
+    ws.write_config(&by_name("Twin"));
+    let output = ws.run(&["plan", "-no-color"]);
+    let text = flat(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("Several apps have that name") && twins.iter().all(|t| text.contains(t)),
+        "{text}"
+    );
+    ws.write_config(&by_name("Nobody"));
+    let output = ws.run(&["plan", "-no-color"]);
+    let text = flat(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("No app of that name") && text.contains("\"Solo\""),
+        "{text}"
+    );
 }
