@@ -62,7 +62,10 @@ fn change_of<'a>(plan: &'a Json, address: &str) -> &'a Json {
 
 /// What a Terraform run printed, with Terraform's line wrapping undone.
 fn flat(output: &std::process::Output) -> String {
-    printed(output).split_whitespace().collect::<Vec<_>>().join(" ")
+    printed(output)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn state_file(ws: &Workspace) -> String {
@@ -117,10 +120,16 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
     let state = resources(&ws);
     let app = &state["onesignal_app.x"];
     let app_id = app["id"].as_str().unwrap().to_owned();
-    let record = emu.emulator.app_record(&app_id).expect("the app is on the server");
+    let record = emu
+        .emulator
+        .app_record(&app_id)
+        .expect("the app is on the server");
     assert_eq!(record.name, "Shop");
     assert_eq!(record.settings["site_name"], "Shop");
-    assert_eq!(record.settings["chrome_web_origin"], "https://shop.example.com");
+    assert_eq!(
+        record.settings["chrome_web_origin"],
+        "https://shop.example.com"
+    );
     assert_eq!(
         record.settings["fcm_v1_service_account_json"],
         base64(first),
@@ -130,7 +139,10 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(writes[0]["organization_id"], emu.emulator.organization_id());
     assert_eq!(
-        (&writes[0]["safari_apns_p12"], &writes[0]["safari_apns_p12_password"]),
+        (
+            &writes[0]["safari_apns_p12"],
+            &writes[0]["safari_apns_p12_password"]
+        ),
         (&json!(""), &json!("")),
         "a create with web push and no Safari certificate sends the fields empty"
     );
@@ -158,7 +170,11 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
         "every app of the organization"
     );
     let raw = state_file(&ws);
-    for secret in [base64(first).as_str(), "first-secret", &record.basic_auth_key] {
+    for secret in [
+        base64(first).as_str(),
+        "first-secret",
+        &record.basic_auth_key,
+    ] {
         assert!(!raw.contains(secret), "{secret} is in the state file");
         assert!(!applied.contains(secret), "{secret} was printed");
     }
@@ -181,12 +197,19 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
     assert_eq!(put["name"], "Shop 2");
     assert_eq!(put["site_name"], "Shop", "the web push trio goes together");
     assert_eq!(put["safari_site_origin"], "https://shop.example.com");
-    for absent in ["fcm_v1_service_account_json", "organization_id", "safari_apns_p12"] {
+    for absent in [
+        "fcm_v1_service_account_json",
+        "organization_id",
+        "safari_apns_p12",
+    ] {
         assert!(!put.contains_key(absent), "{absent} sent: {put:?}");
     }
     let record = emu.emulator.app_record(&app_id).unwrap();
     assert_eq!(record.name, "Shop 2");
-    assert_eq!(record.settings["fcm_v1_service_account_json"], base64(first));
+    assert_eq!(
+        record.settings["fcm_v1_service_account_json"],
+        base64(first)
+    );
     assert_eq!(
         plan_exit_code(&ws),
         0,
@@ -205,7 +228,10 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
     assert_eq!(writes.len(), 3, "{writes:?}");
     assert_eq!(writes[2]["fcm_v1_service_account_json"], base64(second));
     let record = emu.emulator.app_record(&app_id).unwrap();
-    assert_eq!(record.settings["fcm_v1_service_account_json"], base64(second));
+    assert_eq!(
+        record.settings["fcm_v1_service_account_json"],
+        base64(second)
+    );
     let raw = state_file(&ws);
     assert!(!raw.contains(&base64(second)) && !raw.contains("second-secret"));
     assert_eq!(plan_exit_code(&ws), 0);
@@ -238,7 +264,10 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
     let record = emu.emulator.app_record(&app_id).expect("the app stays");
     assert!(record.moved_to.is_none());
     assert!(emu.emulator.app_ids().contains(&app_id));
-    assert!(emu.emulator.keys(&app_id).unwrap().is_empty(), "its key is deleted");
+    assert!(
+        emu.emulator.keys(&app_id).unwrap().is_empty(),
+        "its key is deleted"
+    );
     assert_eq!(emu.app_key_status(&app_id, &token), 403);
 }
 
@@ -258,7 +287,10 @@ fn bad_settings_fail_at_plan_naming_the_attribute_with_nothing_sent() {
         (
             app_block(
                 "Shop",
-                &WEB_PUSH.replace("https://shop.example.com\"\n  safari", "http://shop.example.com\"\n  safari"),
+                &WEB_PUSH.replace(
+                    "https://shop.example.com\"\n  safari",
+                    "http://shop.example.com\"\n  safari",
+                ),
             ),
             "Invalid chrome_web_origin",
             "https://",
@@ -289,7 +321,10 @@ fn bad_settings_fail_at_plan_naming_the_attribute_with_nothing_sent() {
         let output = ws.run(&["plan", "-no-color"]);
         let text = flat(&output);
         assert!(!output.status.success(), "{body}\n{text}");
-        assert!(text.contains(summary) && text.contains(detail), "{body}\n{text}");
+        assert!(
+            text.contains(summary) && text.contains(detail),
+            "{body}\n{text}"
+        );
         assert!(text.contains("onesignal_app.x"), "{text}");
     }
     // No organization anywhere: the error names the attribute and the environment variable.
@@ -334,7 +369,10 @@ fn import_by_id_plans_clean_and_credentials_wait_for_a_version() {
     assert!(out.contains("Import successful"), "{out}");
     assert!(out.contains("credentials_wo_version"), "{out}");
     let state = resources(&ws)["onesignal_app.x"].clone();
-    assert_eq!(state["apns_env"], "sandbox", "unmanaged settings show OneSignal's value");
+    assert_eq!(
+        state["apns_env"], "sandbox",
+        "unmanaged settings show OneSignal's value"
+    );
     assert_eq!(state["organization_id"], emu.emulator.organization_id());
     assert_eq!(state["credentials_wo_version"], Json::Null);
     assert_eq!(plan_exit_code(&ws), 0, "an imported app plans clean");
@@ -487,7 +525,10 @@ fn old_terraform_refuses_write_only_credentials() {
              write-only attributes; the refusal is checked under 1.0.3 (make test-tf-1.0)"
         ));
     }
-    ws.write_config(&config(&emu, &app_block("Shop", "  apns_env = \"sandbox\"\n")));
+    ws.write_config(&config(
+        &emu,
+        &app_block("Shop", "  apns_env = \"sandbox\"\n"),
+    ));
     ws.ok(&["apply", "-auto-approve", "-no-color"]);
     let app_id = app_id_of(&ws);
     assert_eq!(

@@ -274,15 +274,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_errors_say_what_was_asked_and_carry_onesignals_words() {
-        let error = Error::Validation {
-            status: 400,
-            messages: vec!["chrome_web_origin is invalid".into()],
+    fn client_errors_say_what_was_asked_and_what_to_do() {
+        let error = Error::Ambiguous {
+            detail: "connection closed before message completed".into(),
         };
         let diagnostic = client_error("creating the app \"Shop\"", &error);
+        assert_eq!(
+            diagnostic.summary,
+            "OneSignal did not answer the create request"
+        );
         assert!(diagnostic.detail.contains("creating the app \"Shop\""));
-        assert!(diagnostic.detail.contains("chrome_web_origin is invalid"));
-        assert!(diagnostic.detail.contains("HTTP 400"));
+        assert!(
+            diagnostic
+                .detail
+                .contains("connection closed before message completed")
+        );
+        assert!(diagnostic.detail.contains("terraform import"));
     }
 
     #[test]

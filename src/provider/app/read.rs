@@ -28,7 +28,11 @@ pub enum Presence {
 /// Whether a failed read of `app_id` is worth asking the list about: only answers that could
 /// mean "no such app" (a 4xx other than refused credentials and rate limiting).
 pub fn may_mean_gone(error: &Error) -> bool {
-    matches!(error.status(), Some(status) if (400..500).contains(&status)
+    status_may_mean_gone(error.status())
+}
+
+fn status_may_mean_gone(status: Option<u16>) -> bool {
+    matches!(status, Some(status) if (400..500).contains(&status)
         && !matches!(status, 401 | 403 | 429))
 }
 
@@ -124,25 +128,12 @@ mod tests {
 
     #[test]
     fn only_answers_that_could_mean_no_such_app_are_checked_against_the_list() {
-        let with = |status| Error::Validation {
-            status,
-            messages: Vec::new(),
-        };
-        assert!(may_mean_gone(&with(400)));
-        assert!(may_mean_gone(&Error::NotFound {
-            status: 404,
-            messages: Vec::new()
-        }));
-        assert!(!may_mean_gone(&Error::CredentialsRejected {
-            status: 403,
-            messages: Vec::new()
-        }));
+        for status in [400, 404, 410, 422] {
+            assert!(status_may_mean_gone(Some(status)), "{status}");
+        }
+        for status in [None, Some(401), Some(403), Some(429), Some(500), Some(503)] {
+            assert!(!status_may_mean_gone(status), "{status:?}");
+        }
         assert!(!may_mean_gone(&Error::Cancelled));
-        assert!(!may_mean_gone(&Error::Server {
-            status: 500,
-            attempts: 1,
-            waited: std::time::Duration::ZERO,
-            messages: Vec::new()
-        }));
     }
 }
