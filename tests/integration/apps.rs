@@ -476,8 +476,13 @@ fn refresh_failures_leave_state_alone_and_a_removed_app_is_recreated() {
     emu.emulator.clear_faults();
     assert_eq!(plan_exit_code(&ws), 0);
 
-    // Removed by hand (OneSignal's support deleted it): proven gone, planned for re-creation.
+    // Removed by hand (OneSignal's support deleted it): proven gone, planned for re-creation,
+    // also when the unknown app is answered 400 rather than 404.
     emu.emulator.remove_app(&app_id).unwrap();
+    emu.emulator.set_variants(Variants {
+        unknown_as_400: true,
+        ..Variants::default()
+    });
     let plan = saved_plan(&ws);
     assert_eq!(
         change_of(&plan, "onesignal_app.x")["actions"],
@@ -520,6 +525,32 @@ fn old_terraform_refuses_write_only_credentials() {
         );
     } else {
         assert!(output.status.success(), "{text}");
+        // Terraform learns which attributes are write-only from the schema.
+        let schema: Json = serde_json::from_str(&ws.ok(&["providers", "schema", "-json"])).unwrap();
+        let attributes = &schema["provider_schemas"][crate::terraform::SOURCE]["resource_schemas"]
+            ["onesignal_app"]["block"]["attributes"];
+        for (name, attribute) in attributes.as_object().unwrap() {
+            let credential = name.ends_with("_wo");
+            assert_eq!(
+                attribute["write_only"] == true,
+                credential,
+                "{name}: {attribute}"
+            );
+            assert_eq!(
+                attribute["sensitive"] == true,
+                credential,
+                "{name}: {attribute}"
+            );
+        }
+        assert_eq!(
+            attributes
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|n| n.ends_with("_wo"))
+                .count(),
+            6
+        );
         crate::support::note(&format!(
             "old_terraform_refuses_write_only_credentials: Terraform {version:?} supports \
              write-only attributes; the refusal is checked under 1.0.3 (make test-tf-1.0)"

@@ -16,7 +16,7 @@ pub const APP_LIST_CAP: usize = 1000;
 
 /// What the organization's list says about an app that could not be read.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Presence {
+pub enum ListVerdict {
     /// Listed below the cap without it: gone.
     Gone,
     /// Missing from a list at the cap (its length): maybe beyond the end.
@@ -37,14 +37,14 @@ fn status_may_mean_gone(status: Option<u16>) -> bool {
 }
 
 /// Asks `GET /apps` whether `app_id` exists.
-pub async fn presence(client: &Client, app_id: &str) -> Presence {
+pub async fn list_verdict(client: &Client, app_id: &str) -> ListVerdict {
     match client.list_apps().await {
-        Ok(apps) if apps.iter().any(|a| a.id == app_id) => Presence::Unknown,
-        Ok(apps) if apps.len() >= APP_LIST_CAP => Presence::NotProven(apps.len()),
-        Ok(_) => Presence::Gone,
+        Ok(apps) if apps.iter().any(|a| a.id == app_id) => ListVerdict::Unknown,
+        Ok(apps) if apps.len() >= APP_LIST_CAP => ListVerdict::NotProven(apps.len()),
+        Ok(_) => ListVerdict::Gone,
         Err(error) => {
             tracing::debug!(app_id, %error, "could not list the organization's apps");
-            Presence::Unknown
+            ListVerdict::Unknown
         }
     }
 }
@@ -60,21 +60,21 @@ pub async fn read(client: &Client, current: &Value) -> (Value, Diagnostics) {
             (state.into_value(), Diagnostics::new())
         }
         Err(error) => {
-            let presence = if may_mean_gone(&error) {
-                presence(client, &app_id).await
+            let verdict = if may_mean_gone(&error) {
+                list_verdict(client, &app_id).await
             } else {
-                Presence::Unknown
+                ListVerdict::Unknown
             };
-            match presence {
-                Presence::Gone => {
+            match verdict {
+                ListVerdict::Gone => {
                     tracing::info!(app_id, "the app is gone; removing it from state");
                     (Value::Null, Diagnostics::new())
                 }
-                Presence::NotProven(listed) => (
+                ListVerdict::NotProven(listed) => (
                     current.clone(),
                     diagnostics::not_proven_gone(&app_id, listed, &error).into(),
                 ),
-                Presence::Unknown => {
+                ListVerdict::Unknown => {
                     let action = format!("reading app {app_id}");
                     (
                         current.clone(),
@@ -111,7 +111,7 @@ pub async fn import(client: &Client, id: &str) -> (Value, Diagnostics) {
             )
         }
         Err(error) => {
-            let gone = may_mean_gone(&error) && presence(client, id).await == Presence::Gone;
+            let gone = may_mean_gone(&error) && list_verdict(client, id).await == ListVerdict::Gone;
             let diagnostic: Diagnostic = if gone {
                 diagnostics::import_not_found(id)
             } else {

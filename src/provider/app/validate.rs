@@ -74,14 +74,16 @@ pub fn validate(config: &Value) -> Diagnostics {
 }
 
 /// Terraform before 1.11 does not know write-only attributes and would store their values in
-/// the plan and the state: refuse every `*_wo` attribute that is set (or may be, when unknown).
+/// the plan and the state: refuse every `*_wo` attribute that is set. An unknown value is judged
+/// when Terraform validates again at apply, with the final values, before anything is stored.
 pub fn write_only_allowed(config: &Value, allowed: bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
     if allowed {
         return diags;
     }
     for name in CREDENTIALS {
-        if !config.get_attr(name).is_null() {
+        let value = config.get_attr(name);
+        if !value.is_null() && !value.is_unknown() {
             diags.push(diagnostics::write_only_needs_terraform_1_11(name));
         }
     }
@@ -274,7 +276,8 @@ mod tests {
     fn write_only_attributes_need_the_capability() {
         let set = config(&[
             (FCM_V1_SERVICE_ACCOUNT_JSON_WO, s("e30=")),
-            (APNS_P8_WO, Value::unknown()),
+            (APNS_P8_WO, s("e30=")),
+            (APNS_P12_WO, Value::unknown()),
         ]);
         assert!(write_only_allowed(&set, true).is_empty());
         let diags = write_only_allowed(&set, false);
