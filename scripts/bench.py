@@ -165,7 +165,7 @@ def measure_refresh(ours, emulator, terraform, work):
         url, key = info["url"], info["organization_api_key"]
         apps = list(info["app_ids"])
         while len(apps) < 12:
-            apps.append(emulator_request(url, "POST", "/apps", key, {"name": f"bench {len(apps)}"})["id"])
+            apps.append(emulator_request(url, "POST", "/apps", key, {"name": f"bench {len(apps)}", "organization_id": info["organization_id"]})["id"])
         tf = tempfile.mkdtemp(dir=work)
         with open(os.path.join(tf, "cli.tfrc"), "w") as f:
             f.write('provider_installation {\n dev_overrides {\n "registry.terraform.io/onesignal/onesignal" = "%s"\n }\n direct {}\n}\n' % plugin_dir)

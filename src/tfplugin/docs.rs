@@ -51,6 +51,10 @@ pub fn splice(page: &str, schema: &Schema) -> Result<String, MarkerError> {
     Ok(out)
 }
 
+/// Where HashiCorp explains write-only arguments; tfplugindocs links the marker there.
+const WRITE_ONLY_URL: &str =
+    "https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments";
+
 /// The `## Schema` section of `schema`, ending with a newline.
 pub fn render(schema: &Schema) -> String {
     let mut out = String::from("## Schema\n");
@@ -76,10 +80,16 @@ pub fn render(schema: &Schema) -> String {
             if attribute.sensitive {
                 out.push_str(", Sensitive");
             }
+            if attribute.write_only {
+                let _ = write!(out, ", [Write-only]({WRITE_ONLY_URL})");
+            }
             out.push(')');
             if !attribute.description.is_empty() {
                 out.push(' ');
                 out.push_str(&attribute.description);
+            }
+            if attribute.write_only {
+                out.push_str(" Write-only: needs Terraform 1.11 or later.");
             }
             if let Some(object) = object_of(&attribute.ty) {
                 let _ = write!(
@@ -154,6 +164,9 @@ mod tests {
             block: Block {
                 attributes: vec![
                     Attribute::new("zeta", Type::String, Presence::Optional, "Z."),
+                    Attribute::new("key_wo", Type::String, Presence::Optional, "K.")
+                        .sensitive()
+                        .write_only(),
                     Attribute::new("secret", Type::String, Presence::Computed, "S.").sensitive(),
                     Attribute::new("alpha", Type::Bool, Presence::OptionalComputed, "A."),
                     Attribute::new("id", Type::String, Presence::Required, "I."),
@@ -175,6 +188,7 @@ mod tests {
 ### Optional
 
 - `alpha` (Boolean) A.
+- `key_wo` (String, Sensitive, [Write-only](https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments)) K. Write-only: needs Terraform 1.11 or later.
 - `zeta` (String) Z.
 
 ### Read-Only

@@ -46,6 +46,37 @@ pub fn routes(provider: Arc<dyn Provider>, shutdown: CancellationToken) -> tonic
 struct Registered<T: ?Sized> {
     handler: Arc<T>,
     object_type: Type,
+    /// Write-only attributes: null in every value handed back to Terraform, whatever the
+    /// handler returned, so a resource's mistake cannot put a credential in plan or state.
+    write_only: Vec<&'static str>,
+}
+
+impl<T: ?Sized> Registered<T> {
+    fn new(handler: Arc<T>, schema: &super::schema::Schema) -> Self {
+        Self {
+            handler,
+            object_type: schema.object_type(),
+            write_only: (schema.block.attributes.iter())
+                .filter(|a| a.write_only)
+                .map(|a| a.name)
+                .collect(),
+        }
+    }
+
+    /// `value` with every write-only attribute null.
+    fn without_write_only(&self, mut value: Value, type_name: &str) -> Value {
+        if let Value::Object(attributes) = &mut value {
+            for name in &self.write_only {
+                if let Some(slot) = attributes.get_mut(*name)
+                    && !slot.is_null()
+                {
+                    tracing::warn!(type_name, attribute = name, "dropped a write-only value");
+                    *slot = Value::Null;
+                }
+            }
+        }
+        value
+    }
 }
 
 struct ProviderService {
@@ -61,28 +92,16 @@ impl ProviderService {
             .resources()
             .into_iter()
             .map(|r| {
-                let object_type = r.schema().object_type();
-                (
-                    r.type_name(),
-                    Registered {
-                        handler: r,
-                        object_type,
-                    },
-                )
+                let schema = r.schema();
+                (r.type_name(), Registered::new(r, &schema))
             })
             .collect();
         let data_sources = provider
             .data_sources()
             .into_iter()
             .map(|d| {
-                let object_type = d.schema().object_type();
-                (
-                    d.type_name(),
-                    Registered {
-                        handler: d,
-                        object_type,
-                    },
-                )
+                let schema = d.schema();
+                (d.type_name(), Registered::new(d, &schema))
             })
             .collect();
         Self {
@@ -287,6 +306,7 @@ impl pb::provider_server::Provider for ProviderService {
                 return Err(legacy_state(&request.type_name).into());
             }
             let state = state_from_json(&raw.json, &resource.object_type)?;
+            let state = resource.without_write_only(state, &request.type_name);
             let mut diags = Diagnostics::new();
             let upgraded_state = encode(&state, &resource.object_type, &mut diags);
             Ok(pb::upgrade_resource_state::Response {
@@ -349,7 +369,8 @@ impl pb::provider_server::Provider for ProviderService {
                 })
                 .await;
             let mut diags = read.diagnostics;
-            let new_state = encode(&read.new_state, ty, &mut diags);
+            let new_state = resource.without_write_only(read.new_state, &request.type_name);
+            let new_state = encode(&new_state, ty, &mut diags);
             Ok(pb::read_resource::Response {
                 new_state,
                 private: read.private,
@@ -389,7 +410,8 @@ impl pb::provider_server::Provider for ProviderService {
                 })
                 .await;
             let mut diags = plan.diagnostics;
-            let planned_state = encode(&plan.planned_state, ty, &mut diags);
+            let planned_state = resource.without_write_only(plan.planned_state, &request.type_name);
+            let planned_state = encode(&planned_state, ty, &mut diags);
             Ok(pb::plan_resource_change::Response {
                 planned_state,
                 requires_replace: plan
@@ -422,7 +444,8 @@ impl pb::provider_server::Provider for ProviderService {
                 })
                 .await;
             let mut diags = applied.diagnostics;
-            let new_state = encode(&applied.new_state, ty, &mut diags);
+            let new_state = resource.without_write_only(applied.new_state, &request.type_name);
+            let new_state = encode(&new_state, ty, &mut diags);
             Ok(pb::apply_resource_change::Response {
                 new_state,
                 private: applied.private,
@@ -440,10 +463,11 @@ impl pb::provider_server::Provider for ProviderService {
         answer!(pb::import_resource_state::Response, {
             let resource = self.resource(&request.type_name)?;
             let imported = resource.handler.import(&request.id).await;
+            let state = resource.without_write_only(imported.state, &request.type_name);
             let mut diags = imported.diagnostics;
             let mut imported_resources = Vec::new();
-            if !imported.state.is_null()
-                && let Some(state) = encode(&imported.state, &resource.object_type, &mut diags)
+            if !state.is_null()
+                && let Some(state) = encode(&state, &resource.object_type, &mut diags)
             {
                 imported_resources.push(pb::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),

@@ -23,7 +23,8 @@ struct Seen {
     plan: Vec<ClientCapabilities>,
 }
 
-/// `test_secret`: a write-only `secret_wo` and its trigger `secret_wo_version`.
+/// `test_secret`: a write-only `secret_wo` and its trigger `secret_wo_version`. Careless on
+/// purpose: its plan, apply and read hand the secret back, and the protocol layer must drop it.
 struct SecretResource {
     seen: Arc<Mutex<Seen>>,
 }
@@ -86,9 +87,8 @@ impl Resource for SecretResource {
             .unwrap()
             .plan
             .push(request.client_capabilities);
-        let mut planned = request.proposed_new_state;
+        let mut planned = request.config;
         if let Value::Object(attributes) = &mut planned {
-            attributes.insert("secret_wo".into(), Value::Null);
             attributes.insert("id".into(), Value::unknown());
         }
         PlanResponse {
@@ -96,18 +96,39 @@ impl Resource for SecretResource {
             ..PlanResponse::default()
         }
     }
-    async fn apply(&self, _: ApplyRequest) -> ApplyResponse {
-        ApplyResponse::default()
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        let mut state = request.config;
+        if let Value::Object(attributes) = &mut state {
+            attributes.insert("id".into(), Value::string("made"));
+        }
+        ApplyResponse {
+            new_state: state,
+            ..ApplyResponse::default()
+        }
     }
-    async fn read(&self, request: ReadRequest) -> ReadResponse {
+    async fn read(&self, _: ReadRequest) -> ReadResponse {
         ReadResponse {
-            new_state: request.current_state,
+            new_state: secret_state("made", Some("leaked")),
             ..ReadResponse::default()
         }
     }
-    async fn import(&self, _: &str) -> ImportResponse {
-        ImportResponse::default()
+    async fn import(&self, id: &str) -> ImportResponse {
+        ImportResponse {
+            state: secret_state(id, Some("leaked")),
+            ..ImportResponse::default()
+        }
     }
+}
+
+fn secret_state(id: &str, secret: Option<&str>) -> Value {
+    Value::Object(BTreeMap::from([
+        ("id".to_owned(), Value::string(id)),
+        (
+            "secret_wo".to_owned(),
+            secret.map_or(Value::Null, Value::string),
+        ),
+        ("secret_wo_version".to_owned(), Value::string("1")),
+    ]))
 }
 
 /// `test_plain`: overrides only `validate`, as every resource written before write-only
@@ -217,14 +238,10 @@ async fn serve() -> (
 }
 
 fn secret_config(secret: Option<&str>) -> pb::DynamicValue {
-    let value = Value::Object(BTreeMap::from([
-        ("id".to_owned(), Value::Null),
-        (
-            "secret_wo".to_owned(),
-            secret.map_or(Value::Null, Value::string),
-        ),
-        ("secret_wo_version".to_owned(), Value::string("1")),
-    ]));
+    let mut value = secret_state("", secret);
+    if let Value::Object(attributes) = &mut value {
+        attributes.insert("id".into(), Value::Null);
+    }
     pb::DynamicValue {
         msgpack: msgpack::encode(&value, &secret_schema().object_type()).unwrap(),
         json: Vec::new(),
@@ -373,4 +390,68 @@ async fn plan_receives_the_client_capabilities_and_config() {
         .map(|c| c.write_only_attributes_allowed)
         .collect();
     assert_eq!(flags, [true, false]);
+}
+
+/// Whatever a resource returns, no write-only value reaches Terraform from plan, apply, read,
+/// import or a state upgrade.
+#[tokio::test]
+async fn write_only_values_never_leave_the_provider() {
+    let (mut client, _) = serve().await;
+    let ty = secret_schema().object_type();
+    let decode = |v: Option<pb::DynamicValue>| msgpack::decode(&v.unwrap().msgpack, &ty).unwrap();
+
+    let applied = client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "test_secret".into(),
+            planned_state: Some(secret_config(None)),
+            config: Some(secret_config(Some("s3cr3t"))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = decode(applied.new_state);
+    assert_eq!(state.get_attr("id").as_str(), Some("made"));
+    assert!(state.get_attr("secret_wo").is_null());
+
+    let read = client
+        .read_resource(pb::read_resource::Request {
+            type_name: "test_secret".into(),
+            current_state: Some(secret_config(None)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(decode(read.new_state).get_attr("secret_wo").is_null());
+
+    let imported = client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: "test_secret".into(),
+            id: "imported".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = decode(imported.imported_resources[0].state.clone());
+    assert_eq!(state.get_attr("id").as_str(), Some("imported"));
+    assert!(state.get_attr("secret_wo").is_null());
+
+    // A state written by a Terraform that stored the value (before 1.11) is cleaned on upgrade.
+    let upgraded = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "test_secret".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: br#"{"id":"old","secret_wo":"stored","secret_wo_version":"1"}"#.to_vec(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = decode(upgraded.upgraded_state);
+    assert_eq!(state.get_attr("id").as_str(), Some("old"));
+    assert!(state.get_attr("secret_wo").is_null());
 }
