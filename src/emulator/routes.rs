@@ -280,6 +280,7 @@ async fn fault_answer(kind: FaultKind, control: Option<ConnControl>) -> Response
             Some(control) => control.hang().await,
             None => std::future::pending().await,
         },
+        // `Unavailable`; `answers_without_acting` lets no other kind through.
         _ => raw(
             StatusCode::SERVICE_UNAVAILABLE,
             Some("text/plain"),
