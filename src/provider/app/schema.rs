@@ -7,10 +7,10 @@ use super::model::*;
 /// The resource type name.
 pub const TYPE_NAME: &str = "onesignal_app";
 
-/// What every `*_wo` description ends with.
-const WRITE_ONLY_NOTE: &str = "Write-only: sent to OneSignal on create and when \
-     `credentials_wo_version` changes, never stored in the plan or the state. Needs Terraform 1.11 \
-     or later.";
+/// What every `*_wo` description ends with (the generated docs add that write-only attributes
+/// need Terraform 1.11 or later).
+const WRITE_ONLY_NOTE: &str = "Sent to OneSignal on create and when `credentials_wo_version` \
+     changes; never stored in the plan or the state.";
 
 /// The description of a setting OneSignal reports back, so that the configuration can stop
 /// managing it.
