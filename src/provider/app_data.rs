@@ -264,7 +264,14 @@ impl DataSource for AppData {
             (None, None) => return (Value::Null, Diagnostics::new()),
         };
         match client.get_app(&id).await {
-            Ok(view) => (app_state(&view), Diagnostics::new()),
+            // Terraform wants the configured id back as written (a UUID in capitals included).
+            Ok(view) => {
+                let mut state = Attrs::of(&app_state(&view));
+                if config.get_attr(model::ID).is_known() && !config.get_attr(model::ID).is_null() {
+                    state.set(model::ID, config.get_attr(model::ID).clone());
+                }
+                (state.into_value(), Diagnostics::new())
+            }
             Err(error) => {
                 let action = format!("reading app {id}");
                 (Value::Null, client_error(&action, &error).into())
