@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::ProviderState;
 use super::app::diagnostics::client_error;
 use super::app::model::{self, Attrs};
+use super::app::read::APP_LIST_CAP;
 use super::app_api_key::validate::is_uuid;
 use crate::onesignal::{App, AppView};
 use crate::tfplugin::{
@@ -312,7 +313,20 @@ impl DataSource for AppsData {
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };
         match api.client().list_apps().await {
-            Ok(apps) => (apps_state(&apps), Diagnostics::new()),
+            Ok(apps) => {
+                let mut diags = Diagnostics::new();
+                if apps.len() >= APP_LIST_CAP {
+                    diags.push(Diagnostic::warning(
+                        "The list of apps may be incomplete",
+                        format!(
+                            "OneSignal answered with {} apps, the most its list returns; the \
+                             organization may have more, which `apps` does not show.",
+                            apps.len()
+                        ),
+                    ));
+                }
+                (apps_state(&apps), diags)
+            }
             Err(error) => (
                 Value::Null,
                 client_error("listing the organization's apps", &error).into(),
