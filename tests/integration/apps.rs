@@ -214,14 +214,30 @@ fn app_with_credentials_key_and_data_sources_through_its_life() {
         "a changed credential without a version change plans nothing"
     );
 
-    // 3. A version change sends the new credential.
+    // 3. A version change sends the new credential, which the provider's trace log never shows.
     ws.write_config(&config(&emu, &body("Shop 2", "2")));
     let plan = saved_plan(&ws);
     assert_eq!(
         change_of(&plan, "onesignal_app.x")["actions"],
         json!(["update"])
     );
-    ws.ok(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    let output = ws.run_with_env(
+        &["apply", "-auto-approve", "-no-color", "tfplan"],
+        &[("TF_LOG_PROVIDER", "trace")],
+    );
+    let logged = printed(&output);
+    assert!(output.status.success(), "{logged}");
+    assert!(
+        logged.contains("updating an app"),
+        "the provider's log is there"
+    );
+    for secret in [
+        base64(second).as_str(),
+        "second-secret",
+        &record.basic_auth_key,
+    ] {
+        assert!(!logged.contains(secret), "{secret} was logged");
+    }
     let writes = emu.emulator.app_writes(&app_id);
     assert_eq!(writes.len(), 3, "{writes:?}");
     assert_eq!(writes[2]["fcm_v1_service_account_json"], base64(second));
