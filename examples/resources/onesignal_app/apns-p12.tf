@@ -1,4 +1,9 @@
 # iOS with a p12 certificate instead of a p8 key.
+variable "apns_p12_password" {
+  type      = string
+  sensitive = true
+}
+
 resource "onesignal_app" "legacy_ios" {
   name                   = "Legacy iOS"
   apns_env               = "sandbox"
