@@ -3,16 +3,20 @@
 //! This is the only area where Terraform values ([`crate::tfplugin`]) and OneSignal's models
 //! ([`crate::onesignal`]) meet. Modules:
 //! - [`config`]: the provider block, its validation and environment fallbacks;
+//! - [`app`]: the `onesignal_app` resource;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
+//! - [`app_data`]: the `onesignal_app` and `onesignal_apps` data sources;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
 //! - [`api`]: the client with key lists coalesced per app;
 //! - [`docs`]: which documentation page documents which schema.
 
 pub mod allowlist;
 pub mod api;
+pub mod app;
 pub mod app_api_key;
 pub mod app_api_keys_data;
+pub mod app_data;
 pub mod config;
 pub mod docs;
 
@@ -133,13 +137,18 @@ impl tfplugin::Provider for OneSignalProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(app_api_key::AppApiKey::new(self.state.clone()))]
+        vec![
+            Arc::new(app_api_key::AppApiKey::new(self.state.clone())),
+            Arc::new(app::App::new(self.state.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(app_api_keys_data::AppApiKeys::new(
-            self.state.clone(),
-        ))]
+        vec![
+            Arc::new(app_api_keys_data::AppApiKeys::new(self.state.clone())),
+            Arc::new(app_data::AppData::new(self.state.clone())),
+            Arc::new(app_data::AppsData::new(self.state.clone())),
+        ]
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

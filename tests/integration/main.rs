@@ -2,6 +2,7 @@
 //! `support` (the emulator), `harness` (the plugin process) and `terraform` (the real CLI).
 
 mod acceptance;
+mod apps;
 mod bad_input;
 mod client;
 mod data_source;
