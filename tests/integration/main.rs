@@ -4,6 +4,7 @@
 mod acceptance;
 mod apps;
 mod bad_input;
+mod bounds;
 mod client;
 mod data_source;
 mod decoding;
