@@ -3,6 +3,7 @@
 //! Wall: this module knows nothing of Terraform. It turns six operations (list apps, and list /
 //! create / update / rotate / delete keys) into HTTP requests, retries what is safe to retry, and
 //! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
+//! The OneSignal facts it relies on, and how it tolerates what is unknown: `docs/onesignal-api.md`.
 //!
 //! Bounds: every operation ends within [`Limits::deadline`] (attempts and waits included), each
 //! attempt within [`Limits::attempt_timeout`], and no answer is held beyond
