@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use terraform_provider_onesignal::tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, ClientCapabilities,
-    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, Presence, Provider, ReadRequest, ReadResponse, Resource, Schema, Type,
-    ValidateRequest, Value, grpc, msgpack,
+    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ImportRequest, ImportResponse,
+    PlanRequest, PlanResponse, Presence, Provider, ReadRequest, ReadResponse, Resource, Schema,
+    Type, ValidateRequest, Value, grpc, msgpack,
 };
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
