@@ -5,6 +5,10 @@
 //! returns typed models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the resource maps to diagnostics.
 //! The OneSignal facts it relies on, and how it tolerates what is unknown: `docs/onesignal-api.md`.
 //!
+//! Cancellation: a [`Client`] handle carries the token of the work it serves
+//! ([`Client::with_cancel`]); when it is cancelled, that handle's requests in flight and retry
+//! waits end at once with [`Error::Cancelled`], and other handles of the same client go on.
+//!
 //! Bounds: every operation ends within [`Limits::deadline`] (attempts and waits included), each
 //! attempt within [`Limits::attempt_timeout`], and no answer is held beyond
 //! [`Limits::max_body_bytes`]. The defaults are the public constants below, which the docs state.
@@ -89,8 +93,6 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// The `User-Agent` header; see [`Client::user_agent`].
     pub user_agent: String,
-    /// Cancels in-flight requests and retry waits (Terraform's `StopProvider`).
-    pub cancel: CancellationToken,
     /// Time and size bounds.
     pub limits: Limits,
 }
@@ -99,6 +101,8 @@ pub struct ClientConfig {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Ends this handle's requests and waits; never cancelled unless set by [`Client::with_cancel`].
+    cancel: CancellationToken,
 }
 
 struct Inner {
@@ -108,7 +112,6 @@ struct Inner {
     /// Kept only to scrub it out of error messages, in case a server ever echoes it.
     key: Secret,
     max_retries: u32,
-    cancel: CancellationToken,
     limits: Limits,
 }
 
@@ -196,10 +199,25 @@ impl Client {
                 authorization,
                 key: config.organization_api_key,
                 max_retries: config.max_retries,
-                cancel: config.cancel,
                 limits: config.limits,
             }),
+            cancel: CancellationToken::new(),
         })
+    }
+
+    /// This client (same settings and connection pool) for one piece of work: its requests in
+    /// flight and retry waits end with [`Error::Cancelled`] when `cancel` is cancelled, and once
+    /// it is, it sends nothing more. Other handles of the client go on.
+    pub fn with_cancel(&self, cancel: CancellationToken) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            cancel,
+        }
+    }
+
+    /// The token that ends this handle's work (see [`Client::with_cancel`]).
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
     }
 
     /// The `User-Agent` value: `terraform-provider-onesignal/<v> (+terraform <tf v>)`, or without the
@@ -350,7 +368,7 @@ impl Client {
         idempotency: Idempotency,
     ) -> Result<Answer, Error> {
         let inner = &*self.inner;
-        let cancel = &inner.cancel;
+        let cancel = &self.cancel;
         let limits = inner.limits;
         let path = url.path();
         let deadline = Instant::now() + limits.deadline;
@@ -627,7 +645,6 @@ mod tests {
             organization_api_key: Secret::new("os_v2_org_test"),
             max_retries: 1,
             user_agent: Client::user_agent("0.1.0", Some("1.9.0")),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
     }
@@ -689,7 +706,6 @@ mod tests {
             organization_api_key: Secret::new("os_v2_org_bad\nkey"),
             max_retries: 0,
             user_agent: "t".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
         .unwrap_err();

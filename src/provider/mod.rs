@@ -46,9 +46,9 @@ pub struct Configured {
     pub config: config::ResolvedConfig,
     /// The Terraform version that configured the provider.
     pub terraform_version: String,
-    /// Built on first use: `validate` and `plan` runs never need it.
+    /// Built on first use: `validate` and `plan` runs never need it. Its token is never
+    /// cancelled: each call takes a handle with its own ([`api::Api::with_cancel`]).
     client: OnceLock<Result<api::Api, onesignal::Error>>,
-    cancel: CancellationToken,
 }
 
 impl Configured {
@@ -61,7 +61,6 @@ impl Configured {
                     organization_api_key: self.config.organization_api_key.clone(),
                     max_retries: self.config.max_retries,
                     user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
-                    cancel: self.cancel.clone(),
                     limits: onesignal::Limits::default(),
                 })
                 .map(api::Api::new)
@@ -84,8 +83,6 @@ enum Setup {
 #[derive(Default)]
 pub struct ProviderState {
     setup: RwLock<Option<Setup>>,
-    /// Cancelled by `StopProvider`: every wait and request of the client stops.
-    cancel: CancellationToken,
 }
 
 impl ProviderState {
@@ -103,8 +100,9 @@ impl ProviderState {
         }
     }
 
-    /// The configured client, or the diagnostic that explains why there is none.
-    pub fn api(&self) -> Result<api::Api, Diagnostic> {
+    /// The configured client for one call, whose requests and waits end when `cancel` (the
+    /// call's token) is cancelled; or the diagnostic that explains why there is none.
+    pub fn api(&self, cancel: &CancellationToken) -> Result<api::Api, Diagnostic> {
         let configured = match self.setup.read().ok().as_deref().and_then(Option::as_ref) {
             Some(Setup::Configured(configured)) => configured.clone(),
             Some(Setup::Unknown(names)) => return Err(config::unknown_settings_needed(names)),
@@ -116,7 +114,10 @@ impl ProviderState {
                 ));
             }
         };
-        configured.api().cloned().map_err(config::client_unusable)
+        configured
+            .api()
+            .map(|api| api.with_cancel(cancel.clone()))
+            .map_err(config::client_unusable)
     }
 }
 
@@ -168,7 +169,6 @@ impl tfplugin::Provider for OneSignalProvider {
                 config: resolved,
                 terraform_version: request.terraform_version,
                 client: OnceLock::new(),
-                cancel: self.state.cancel.clone(),
             }),
             Err(diags) => return diags,
         };
@@ -176,16 +176,12 @@ impl tfplugin::Provider for OneSignalProvider {
         // Prove the organization key once, here: a refused key is then one error, and Terraform
         // stops every resource that depends on the provider, instead of one error per resource.
         let api = match configured.api() {
-            Ok(api) => api,
+            Ok(api) => api.with_cancel(request.cancel),
             Err(error) => return config::client_unusable(error).into(),
         };
         match api.check_organization_key().await {
             Ok(()) => Diagnostics::new(),
             Err(error) => config::organization_check_failed(&error),
         }
-    }
-
-    async fn stop(&self) {
-        self.state.cancel.cancel();
     }
 }

@@ -4,8 +4,8 @@
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
 //! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
-//! the private `convert`), values on the wire ([`msgpack`], [`json`]) and hclog logging
-//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules;
+//! the private `convert`; every call gets its own cancellation token from [`stop`]), values on the
+//! wire ([`msgpack`], [`json`]) and hclog logging ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules;
 //! [`docs`] renders a schema as registry documentation.
 
 mod convert;
@@ -21,6 +21,7 @@ mod proto;
 pub mod provider;
 pub mod schema;
 pub mod server;
+pub mod stop;
 pub mod tls;
 pub mod value;
 
@@ -29,8 +30,9 @@ use std::sync::Arc;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataSource, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, ValidateRequest,
+    ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataReadRequest, DataSource,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    Resource, ValidateRequest,
 };
 pub use schema::{Attribute, Block, Presence, Schema};
 pub use value::{Number, Refinements, Type, Value};

@@ -77,10 +77,10 @@ impl Running {
             organization_api_key: Secret::new(key),
             max_retries,
             user_agent: Client::user_agent("0.0.0-test", Some("1.9.0")),
-            cancel,
             limits: Limits::default(),
         })
         .expect("client")
+        .with_cancel(cancel)
     }
 
     /// Stops the server and waits for it to finish.
