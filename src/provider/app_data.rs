@@ -12,8 +12,8 @@ use super::app::read::APP_LIST_CAP;
 use super::app_api_key::validate::is_uuid;
 use crate::onesignal::{App, AppView};
 use crate::tfplugin::{
-    Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Presence, Schema, Type,
-    Value,
+    Attribute, AttributePath, Block, DataReadRequest, DataSource, Diagnostic, Diagnostics,
+    Presence, Schema, Type, Value,
 };
 
 /// The type name of the one-app data source.
@@ -237,12 +237,13 @@ impl DataSource for AppData {
         validate_app(config)
     }
 
-    async fn read(&self, config: Value) -> (Value, Diagnostics) {
+    async fn read(&self, request: DataReadRequest) -> (Value, Diagnostics) {
+        let config = request.config;
         let diags = validate_app(&config);
         if diags.has_errors() {
             return (Value::Null, diags);
         }
-        let api = match self.provider.api() {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };
@@ -307,8 +308,8 @@ impl DataSource for AppsData {
         Diagnostics::new()
     }
 
-    async fn read(&self, _config: Value) -> (Value, Diagnostics) {
-        let api = match self.provider.api() {
+    async fn read(&self, request: DataReadRequest) -> (Value, Diagnostics) {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };

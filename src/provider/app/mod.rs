@@ -28,8 +28,8 @@ use std::sync::Arc;
 
 use super::ProviderState;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, ValidateRequest, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, ValidateRequest, Value,
 };
 
 /// The resource type.
@@ -96,7 +96,7 @@ impl Resource for App {
                 diagnostics,
             };
         }
-        let api = match self.provider.api() {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => {
                 return ApplyResponse {
@@ -125,7 +125,7 @@ impl Resource for App {
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let api = match self.provider.api() {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => {
                 return ReadResponse {
@@ -143,8 +143,8 @@ impl Resource for App {
         }
     }
 
-    async fn import(&self, id: &str) -> ImportResponse {
-        let api = match self.provider.api() {
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => {
                 return ImportResponse {
@@ -153,7 +153,7 @@ impl Resource for App {
                 };
             }
         };
-        let (state, diagnostics) = read::import(api.client(), id).await;
+        let (state, diagnostics) = read::import(api.client(), &request.id).await;
         ImportResponse {
             state,
             private: Vec::new(),
