@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make quickstart`: start the bundled emulator, apply examples/quickstart with the freshly built
-# provider (through a dev_overrides CLI configuration), show the result, and prove the new key's
-# secret works against the emulator. Everything it writes goes to examples/quickstart/.run/, which
-# is kept between runs (emulator state and Terraform state), so that running it again after an
-# edit of main.tf applies the edit; delete that directory to start over.
+# provider (through a dev_overrides CLI configuration): an app, and a key in it. Show the result,
+# and prove the new key's secret works against the emulator for the new app. Everything it writes
+# goes to examples/quickstart/.run/, which is kept between runs (emulator state and Terraform
+# state), so that running it again after an edit of main.tf applies the edit; delete that
+# directory to start over.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -26,8 +27,8 @@ done
 [ -s "$work/emulator.json" ] || { echo "FATAL: the emulator did not start; see $work/emulator.log" >&2; exit 1; }
 field() { python3 -c "import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v[0] if isinstance(v, list) else v)" "$work/emulator.json" "$1"; }
 url="$(field url)"
-app_id="$(field app_ids)"
-echo "   listening on $url, app $app_id"
+organization_id="$(field organization_id)"
+echo "   listening on $url, organization $organization_id"
 
 cat >"$work/cli.tfrc" <<CONFIG
 provider_installation {
@@ -41,7 +42,7 @@ echo "== using $("$terraform" version | head -n 1)"
 export ONESIGNAL_API_URL="$url"
 ONESIGNAL_ORGANIZATION_API_KEY="$(field organization_api_key)"
 export ONESIGNAL_ORGANIZATION_API_KEY
-export TF_VAR_app_id="$app_id"
+export ONESIGNAL_ORGANIZATION_ID="$organization_id"
 
 # Terraform runs on a copy of the configuration, so that its state stays in $work.
 cp "$here/main.tf" "$work/main.tf"
@@ -52,7 +53,8 @@ echo "== terraform apply"
 echo "== terraform output"
 "$terraform" -chdir="$work" output
 
-echo "== the new key's secret authenticates against the emulator (GET /apps/$app_id)"
+app_id="$("$terraform" -chdir="$work" output -raw app_id)"
+echo "== the new key's secret authenticates against the emulator for the new app (GET /apps/$app_id)"
 token="$("$terraform" -chdir="$work" output -raw token)"
 status="$(python3 - "$url/apps/$app_id" "$token" <<'PY'
 import sys, urllib.request

@@ -16,6 +16,11 @@
 //! at once with that refusal. A 401/403 on one app's keys is only that call's error: the key may
 //! be fine and the app another organization's.
 //!
+//! Each Terraform call uses its own handle ([`Api::with_cancel`]), which shares everything above
+//! but carries the call's cancellation token. A read waiting on another read's list stops waiting
+//! when its own call is stopped, and leaves that list alone; a list stopped with the call that
+//! sent it is not kept, so a read that was waiting on it, and is not stopped, sends its own.
+//!
 //! No status code alone proves that something is gone: a wrong `api_url` path, a proxy or a
 //! gateway answers 404 (or 400) for everything. [`Api::keys_of`] therefore answers "the app is
 //! gone" only when a successful `GET /apps` lacks it, and the callers treat a key as gone only when
@@ -25,6 +30,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
 
 use crate::onesignal::{ApiKey, App, Client, CreatedKey, Error, KeySpec};
 use crate::secret::Secret;
@@ -38,7 +45,7 @@ pub const FAILURE_TTL: Duration = Duration::from_secs(5);
 /// be cut off, so an app missing from it is not proven gone.
 pub const MAX_LISTED_APPS: usize = 1000;
 
-/// The client plus the per-app key list snapshots. Cheap to clone.
+/// The client plus the per-app key list snapshots. Cheap to clone; clones share the snapshots.
 #[derive(Clone)]
 pub struct Api {
     client: Client,
@@ -176,6 +183,29 @@ impl Api {
         }
     }
 
+    /// This API for one call: the same snapshots, with the call's token ending its requests and
+    /// its waits (see [`Client::with_cancel`]).
+    pub fn with_cancel(&self, cancel: CancellationToken) -> Self {
+        Self {
+            client: self.client.with_cancel(cancel),
+            ..self.clone()
+        }
+    }
+
+    /// Waits for `lock`, which another call may hold while its request runs, unless this call is
+    /// stopped first.
+    async fn lock<'a, T>(
+        &self,
+        lock: &'a tokio::sync::Mutex<T>,
+    ) -> Result<tokio::sync::MutexGuard<'a, T>, Error> {
+        let cancel = self.client.cancel_token();
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(Error::Cancelled),
+            guard = lock.lock() => Ok(guard),
+        }
+    }
+
     fn app(&self, app_id: &str) -> Arc<AppKeys> {
         let mut apps = locked(&self.apps);
         apps.entry(app_id.to_owned()).or_default().clone()
@@ -204,11 +234,12 @@ impl Api {
     }
 
     /// The keys of an app: a kept answer if there is one, else one list request shared by every
-    /// concurrent caller. A failure is kept for [`FAILURE_TTL`] (a cancellation is not).
+    /// concurrent caller. A failure is kept for [`FAILURE_TTL`] (a cancellation is not: the
+    /// callers that waited on the cancelled request and are not stopped send their own).
     pub async fn list_keys(&self, app_id: &str) -> Result<Arc<Vec<ApiKey>>, Error> {
         self.refusal()?;
         let app = self.app(app_id);
-        let mut kept = app.snapshot.lock().await;
+        let mut kept = self.lock(&app.snapshot).await?;
         let generation = app.generation.load(Ordering::SeqCst);
         if let Some(result) = kept.as_ref().and_then(|k| k.serves(generation)) {
             return result;
@@ -232,7 +263,7 @@ impl Api {
     /// The organization's apps (`GET /apps`), shared and kept like a key list.
     pub async fn list_apps(&self) -> Result<Arc<Vec<App>>, Error> {
         self.refusal()?;
-        let mut kept = self.org_apps.lock().await;
+        let mut kept = self.lock(&self.org_apps).await?;
         if let Some(result) = kept.as_ref().and_then(|k| k.serves(0)) {
             return result;
         }
@@ -290,13 +321,22 @@ impl Api {
     }
 
     /// Waits until no other create of a key named `name` in the app runs in this process; the
-    /// guard holds that until it is dropped. Creates of different names do not wait.
-    pub async fn creating(&self, app_id: &str, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    /// guard holds that until it is dropped. Creates of different names do not wait. A stopped
+    /// call stops waiting with [`Error::Cancelled`].
+    pub async fn creating(
+        &self,
+        app_id: &str,
+        name: &str,
+    ) -> Result<tokio::sync::OwnedMutexGuard<()>, Error> {
         let lock = locked(&self.app(app_id).creating)
             .entry(name.to_owned())
             .or_default()
             .clone();
-        lock.lock_owned().await
+        tokio::select! {
+            biased;
+            () = self.client.cancel_token().cancelled() => Err(Error::Cancelled),
+            guard = lock.lock_owned() => Ok(guard),
+        }
     }
 
     /// Claims the first of `candidates` that no create of this process has made or adopted, so

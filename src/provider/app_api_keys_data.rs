@@ -14,7 +14,9 @@ use super::app_api_key::diagnostics::{self, Operation};
 use super::app_api_key::model::derived_mode;
 use super::app_api_key::validate;
 use crate::onesignal::ApiKey;
-use crate::tfplugin::{Attribute, Block, DataSource, Diagnostics, Presence, Schema, Type, Value};
+use crate::tfplugin::{
+    Attribute, Block, DataReadRequest, DataSource, Diagnostics, Presence, Schema, Type, Value,
+};
 
 /// The data source type name.
 pub const TYPE_NAME: &str = "onesignal_app_api_keys";
@@ -153,13 +155,14 @@ impl DataSource for AppApiKeys {
         diags
     }
 
-    async fn read(&self, config: Value) -> (Value, Diagnostics) {
+    async fn read(&self, request: DataReadRequest) -> (Value, Diagnostics) {
+        let config = request.config;
         let diags = self.validate(&config).await;
         if diags.has_errors() {
             return (Value::Null, diags);
         }
         let app_id = config.get_attr("app_id").as_str().unwrap_or_default();
-        let api = match self.provider.api() {
+        let api = match self.provider.api(&request.cancel) {
             Ok(api) => api,
             Err(diagnostic) => return (Value::Null, diagnostic.into()),
         };

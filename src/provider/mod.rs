@@ -3,8 +3,10 @@
 //! This is the only area where Terraform values ([`crate::tfplugin`]) and OneSignal's models
 //! ([`crate::onesignal`]) meet. Modules:
 //! - [`config`]: the provider block, its validation and environment fallbacks;
+//! - [`app`]: the `onesignal_app` resource;
 //! - [`app_api_key`]: the `onesignal_app_api_key` resource;
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
+//! - [`app_data`]: the `onesignal_app` and `onesignal_apps` data sources;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
 //! - [`api`]: the client with key lists coalesced per app.
 //!
@@ -12,8 +14,10 @@
 
 pub mod allowlist;
 pub mod api;
+pub mod app;
 pub mod app_api_key;
 pub mod app_api_keys_data;
+pub mod app_data;
 pub mod config;
 
 use std::process::ExitCode;
@@ -52,9 +56,9 @@ pub struct Configured {
     pub config: config::ResolvedConfig,
     /// The Terraform version that configured the provider.
     pub terraform_version: String,
-    /// Built on first use: `validate` and `plan` runs never need it.
+    /// Built on first use: `validate` and `plan` runs never need it. Its token is never
+    /// cancelled: each call takes a handle with its own ([`api::Api::with_cancel`]).
     client: OnceLock<Result<api::Api, onesignal::Error>>,
-    cancel: CancellationToken,
 }
 
 impl Configured {
@@ -67,7 +71,6 @@ impl Configured {
                     organization_api_key: self.config.organization_api_key.clone(),
                     max_retries: self.config.max_retries,
                     user_agent: user_agent(Some(&self.terraform_version)),
-                    cancel: self.cancel.clone(),
                     limits: onesignal::Limits::default(),
                 })
                 .map(api::Api::new)
@@ -90,8 +93,6 @@ enum Setup {
 #[derive(Default)]
 pub struct ProviderState {
     setup: RwLock<Option<Setup>>,
-    /// Cancelled by `StopProvider`: every wait and request of the client stops.
-    cancel: CancellationToken,
 }
 
 impl ProviderState {
@@ -109,8 +110,9 @@ impl ProviderState {
         }
     }
 
-    /// The configured client, or the diagnostic that explains why there is none.
-    pub fn api(&self) -> Result<api::Api, Diagnostic> {
+    /// The configured client for one call, whose requests and waits end when `cancel` (the
+    /// call's token) is cancelled; or the diagnostic that explains why there is none.
+    pub fn api(&self, cancel: &CancellationToken) -> Result<api::Api, Diagnostic> {
         let configured = match self.setup.read().ok().as_deref().and_then(Option::as_ref) {
             Some(Setup::Configured(configured)) => configured.clone(),
             Some(Setup::Unknown(names)) => return Err(config::unknown_settings_needed(names)),
@@ -122,7 +124,10 @@ impl ProviderState {
                 ));
             }
         };
-        configured.api().cloned().map_err(config::client_unusable)
+        configured
+            .api()
+            .map(|api| api.with_cancel(cancel.clone()))
+            .map_err(config::client_unusable)
     }
 }
 
@@ -143,13 +148,18 @@ impl tfplugin::Provider for OneSignalProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(app_api_key::AppApiKey::new(self.state.clone()))]
+        vec![
+            Arc::new(app_api_key::AppApiKey::new(self.state.clone())),
+            Arc::new(app::App::new(self.state.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(app_api_keys_data::AppApiKeys::new(
-            self.state.clone(),
-        ))]
+        vec![
+            Arc::new(app_api_keys_data::AppApiKeys::new(self.state.clone())),
+            Arc::new(app_data::AppData::new(self.state.clone())),
+            Arc::new(app_data::AppsData::new(self.state.clone())),
+        ]
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
@@ -169,7 +179,6 @@ impl tfplugin::Provider for OneSignalProvider {
                 config: resolved,
                 terraform_version: request.terraform_version,
                 client: OnceLock::new(),
-                cancel: self.state.cancel.clone(),
             }),
             Err(diags) => return diags,
         };
@@ -177,17 +186,13 @@ impl tfplugin::Provider for OneSignalProvider {
         // Prove the organization key once, here: a refused key is then one error, and Terraform
         // stops every resource that depends on the provider, instead of one error per resource.
         let api = match configured.api() {
-            Ok(api) => api,
+            Ok(api) => api.with_cancel(request.cancel),
             Err(error) => return config::client_unusable(error).into(),
         };
         match api.check_organization_key().await {
             Ok(()) => Diagnostics::new(),
             Err(error) => config::organization_check_failed(&error),
         }
-    }
-
-    async fn stop(&self) {
-        self.state.cancel.cancel();
     }
 }
 

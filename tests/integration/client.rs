@@ -194,7 +194,6 @@ async fn transport_errors_and_connect_failures_are_retried_even_for_create() {
         organization_api_key: Secret::new("os_v2_org_x"),
         max_retries: 1,
         user_agent: "t".into(),
-        cancel: CancellationToken::new(),
         limits: Limits::default(),
     })
     .unwrap();
@@ -384,6 +383,38 @@ async fn cancellation_stops_an_in_flight_request() {
     em.stop().await;
 }
 
+/// One client, two calls: cancelling one call's handle ends that call only, and the client goes
+/// on serving the other and later calls.
+#[tokio::test]
+async fn cancelling_one_handle_leaves_the_others_working() {
+    let em = start_fresh().await;
+    let app = em.app();
+    em.emulator
+        .inject(Fault::latency(Some(Route::ListKeys), 2, 1_000));
+    let client = em.client(0);
+    let (stopped, going) = (CancellationToken::new(), CancellationToken::new());
+    let call = |cancel: &CancellationToken| {
+        let (client, app) = (client.with_cancel(cancel.clone()), app.clone());
+        tokio::spawn(async move { client.list_keys(&app).await })
+    };
+    let (first, second) = (call(&stopped), call(&going));
+    let emulator = em.emulator.clone();
+    eventually(|| emulator.request_count(Route::ListKeys) == 2).await;
+    let cancelled_at = Instant::now();
+    stopped.cancel();
+    let result = first.await.unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    assert!(cancelled_at.elapsed() < Duration::from_millis(500));
+    let result = second.await.unwrap();
+    assert!(matches!(&result, Ok(keys) if keys.is_empty()), "{result:?}");
+    assert!(!going.is_cancelled());
+    // A fresh token after the stop, as the provider's next call gets: it works normally.
+    let result = call(&CancellationToken::new()).await.unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(em.emulator.request_count(Route::ListKeys), 3);
+    em.stop().await;
+}
+
 #[tokio::test]
 async fn formatting_errors_and_models_never_shows_a_secret() {
     let em = start_fresh().await;
@@ -430,7 +461,6 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
         organization_api_key: Secret::new(org_key.clone()),
         max_retries: 0,
         user_agent: "t".into(),
-        cancel: CancellationToken::new(),
         limits: Limits::default(),
     };
     let echo: &'static str =
@@ -447,7 +477,6 @@ async fn formatting_errors_and_models_never_shows_a_secret() {
         organization_api_key: Secret::new(org_key.clone()),
         max_retries: 0,
         user_agent: "t".into(),
-        cancel: CancellationToken::new(),
         limits: Limits::default(),
     };
     let mut formatted = vec![
@@ -505,7 +534,6 @@ async fn requests_carry_the_documented_headers() {
         organization_api_key: Secret::new("os_v2_org_headers"),
         max_retries: 0,
         user_agent: terraform_provider_onesignal::provider::user_agent(Some("1.9.8")),
-        cancel: CancellationToken::new(),
         limits: Limits::default(),
     })
     .unwrap();
@@ -688,7 +716,6 @@ async fn garbled_success_answers() {
             organization_api_key: Secret::new("os_v2_org_garbled"),
             max_retries: 3,
             user_agent: "t".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
         .unwrap()

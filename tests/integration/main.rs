@@ -2,7 +2,9 @@
 //! `support` (the emulator), `harness` (the plugin process) and `terraform` (the real CLI).
 
 mod acceptance;
+mod apps;
 mod bad_input;
+mod bounds;
 mod client;
 mod data_source;
 mod decoding;

@@ -1,4 +1,7 @@
-//! The built binary driven over the plugin protocol as Terraform drives it.
+//! The built binary driven over the plugin protocol as Terraform drives it; `StopProvider` during
+//! a call is in [`stop`].
+
+mod stop;
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -2,9 +2,12 @@
 //! read after a write sees the write.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use onesignal_emulator::Route;
+use onesignal_emulator::{Fault, Route};
+use terraform_provider_onesignal::onesignal::Error;
 use terraform_provider_onesignal::provider::api::Api;
+use tokio_util::sync::CancellationToken;
 
 use crate::acceptance::{BackgroundEmulator, plan_exit_code};
 use crate::support;
@@ -44,6 +47,61 @@ async fn concurrent_reads_share_one_list_and_writes_invalidate() {
     api.delete_key(&app, &created.token_id).await.unwrap();
     assert_eq!(api.list_keys(&app).await.unwrap().len(), 1);
     assert_eq!(running.emulator.request_count(Route::ListKeys), 3);
+}
+
+/// A read waiting on another read's list stops waiting when its own call is stopped, and leaves
+/// that list alone; a list stopped with the call that sent it is not kept, so a waiting read that
+/// was not stopped sends its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_read_stops_waiting_and_a_stopped_list_is_not_shared() {
+    let running = support::start_fresh().await;
+    let app = running.app();
+    let api = Api::new(running.client(0));
+    api.create_key(&app, &support::spec("only")).await.unwrap();
+    running.emulator.reset_counters();
+    let read = |api: &Api, cancel: &CancellationToken| {
+        let (api, app) = (api.with_cancel(cancel.clone()), app.clone());
+        tokio::spawn(async move { api.list_keys(&app).await })
+    };
+    let lists = || running.emulator.request_count(Route::ListKeys);
+
+    // The waiter is stopped: it returns at once; the list it waited on goes on and is kept.
+    running
+        .emulator
+        .inject(Fault::latency(Some(Route::ListKeys), 1, 1_000));
+    let (sender, waiter) = (CancellationToken::new(), CancellationToken::new());
+    let sending = read(&api, &sender);
+    support::eventually(|| lists() == 1).await;
+    let waiting = read(&api, &waiter);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let stopped_at = Instant::now();
+    waiter.cancel();
+    let result = waiting.await.unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    assert!(stopped_at.elapsed() < Duration::from_millis(500));
+    assert_eq!(sending.await.unwrap().unwrap().len(), 1);
+    assert_eq!(read(&api, &sender).await.unwrap().unwrap().len(), 1);
+    assert_eq!(lists(), 1, "the list answered, and its answer is kept");
+
+    // The sender is stopped: the waiter, not stopped, sends its own list and gets its answer.
+    let api = Api::new(running.client(0));
+    running
+        .emulator
+        .inject(Fault::latency(Some(Route::ListKeys), 1, 1_000));
+    let (sender, waiter) = (CancellationToken::new(), CancellationToken::new());
+    let sending = read(&api, &sender);
+    support::eventually(|| lists() == 2).await;
+    let waiting = read(&api, &waiter);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    sender.cancel();
+    let result = sending.await.unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    let result = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiter does not wait out the stopped list")
+        .unwrap();
+    assert_eq!(result.unwrap().len(), 1);
+    assert_eq!(lists(), 3, "the stopped list was not shared");
 }
 
 /// The reference scenario: 192 keys over 12 apps (OneSignal caps an app at 16 keys).

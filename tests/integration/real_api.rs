@@ -1,4 +1,4 @@
-//! Where the real OneSignal may differ from the emulator's defaults (reference/onesignal-api.md,
+//! Where the real OneSignal may differ from the emulator's defaults (docs/onesignal-api.md,
 //! "Unknown"), with the real `terraform` binary against the emulator's run-time variants: state
 //! is never emptied by a status code, addresses go out in CIDR notation, missing and unknown
 //! modes are tolerated, outages and refused keys are answered once.

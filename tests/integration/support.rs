@@ -95,10 +95,10 @@ impl Running {
             organization_api_key: Secret::new(key),
             max_retries,
             user_agent: "onesignal-tests/0.0.0".into(),
-            cancel,
             limits: Limits::default(),
         })
         .expect("client")
+        .with_cancel(cancel)
     }
 
     /// Stops the server and waits for it to finish.

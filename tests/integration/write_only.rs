@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use terraform_provider_onesignal::tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, ClientCapabilities,
-    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ImportResponse, PlanRequest,
-    PlanResponse, Presence, Provider, ReadRequest, ReadResponse, Resource, Schema, Type,
-    ValidateRequest, Value, grpc, msgpack,
+    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ImportRequest, ImportResponse,
+    PlanRequest, PlanResponse, Presence, Provider, ReadRequest, ReadResponse, Resource, Schema,
+    Type, ValidateRequest, Value, grpc, msgpack,
 };
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -112,9 +112,9 @@ impl Resource for SecretResource {
             ..ReadResponse::default()
         }
     }
-    async fn import(&self, id: &str) -> ImportResponse {
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
         ImportResponse {
-            state: secret_state(id, Some("leaked")),
+            state: secret_state(&request.id, Some("leaked")),
             ..ImportResponse::default()
         }
     }
@@ -174,7 +174,7 @@ impl Resource for PlainResource {
     async fn read(&self, _: ReadRequest) -> ReadResponse {
         ReadResponse::default()
     }
-    async fn import(&self, _: &str) -> ImportResponse {
+    async fn import(&self, _: ImportRequest) -> ImportResponse {
         ImportResponse::default()
     }
 }

@@ -3,7 +3,7 @@
 //! and to change them "in the dashboard".
 //!
 //! The rules are those OneSignal's create-an-app and update-an-app pages state (see
-//! `reference/onesignal-api.md`, "Apps"): `name` 1–128 characters, `organization_id` on create
+//! `docs/onesignal-api.md`, "Apps"): `name` 1–128 characters, `organization_id` on create
 //! (and it must be this organization's), the web-push trio together with `https://` origins,
 //! Base64 for the certificate and service-account fields, `apns_env` `sandbox` or `production`.
 //! A `PUT` naming another organization moves the app out, as the docs warn.

@@ -2,7 +2,7 @@
 //! tests.
 //!
 //! Wall: this crate knows nothing of Terraform, of the provider, or of the `onesignal` client
-//! crate; it speaks only HTTP and JSON. It emulates what `reference/onesignal-api.md`
+//! crate; it speaks only HTTP and JSON. It emulates what `docs/onesignal-api.md`
 //! documents (the five key endpoints, `GET /apps`, `GET /apps/{id}`, `POST /apps`, `PUT /apps/{id}`;
 //! the app endpoints live in `apps`) and adds test
 //! hooks under `/_emulator/` (see `docs/emulator.md`).

@@ -1,5 +1,5 @@
 //! Run-time variants: the ways the real API may differ where OneSignal's docs leave room
-//! (`reference/onesignal-api.md`, "Unknown"). The default is the documented behaviour; each field
+//! (`docs/onesignal-api.md`, "Unknown"). The default is the documented behaviour; each field
 //! switches one point to a plausible alternative so tests can prove a client against all of them.
 //!
 //! The variants are applied at the HTTP layer (`routes`), never to the stored data: switching one

@@ -64,7 +64,10 @@ fn every_resource_and_data_source_has_a_page() {
         [
             "docs/index.md",
             "docs/resources/app_api_key.md",
-            "docs/data-sources/app_api_keys.md"
+            "docs/resources/app.md",
+            "docs/data-sources/app_api_keys.md",
+            "docs/data-sources/app.md",
+            "docs/data-sources/apps.md"
         ]
     );
 }

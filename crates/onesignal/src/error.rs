@@ -136,7 +136,8 @@ pub enum Error {
         /// What failed, naming the request.
         detail: String,
     },
-    /// The cancellation token fired (the caller stopped) during a request or a wait.
+    /// The handle's cancellation token ([`Client::with_cancel`](super::Client::with_cancel))
+    /// fired before or during a request, or during a wait.
     Cancelled,
     /// A success answer whose body could not be understood (or was larger than the cap).
     InvalidResponse {

@@ -5,6 +5,11 @@
 //! rotate / delete keys) into HTTP requests, retries what is safe to retry, and returns typed
 //! models ([`ApiKey`], [`CreatedKey`], [`App`]) or a typed [`Error`] that the caller maps to its
 //! own messages. [`secret`] holds the redacting [`Secret`] string, shared with the caller.
+//! The OneSignal facts it relies on, and how it tolerates what is unknown: `docs/onesignal-api.md`.
+//!
+//! Cancellation: a [`Client`] handle carries the token of the work it serves
+//! ([`Client::with_cancel`]); when it is cancelled, that handle's requests in flight and retry
+//! waits end at once with [`Error::Cancelled`], and other handles of the same client go on.
 //!
 //! Bounds: every operation ends within [`Limits::deadline`] (attempts and waits included), each
 //! attempt within [`Limits::attempt_timeout`], and no answer is held beyond
@@ -93,8 +98,6 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// The `User-Agent` header, as the caller names itself.
     pub user_agent: String,
-    /// Cancels in-flight requests and retry waits (the caller's stop).
-    pub cancel: CancellationToken,
     /// Time and size bounds.
     pub limits: Limits,
 }
@@ -103,6 +106,8 @@ pub struct ClientConfig {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Ends this handle's requests and waits; never cancelled unless set by [`Client::with_cancel`].
+    cancel: CancellationToken,
 }
 
 struct Inner {
@@ -112,7 +117,6 @@ struct Inner {
     /// Kept only to scrub it out of error messages, in case a server ever echoes it.
     key: Secret,
     max_retries: u32,
-    cancel: CancellationToken,
     limits: Limits,
 }
 
@@ -200,10 +204,25 @@ impl Client {
                 authorization,
                 key: config.organization_api_key,
                 max_retries: config.max_retries,
-                cancel: config.cancel,
                 limits: config.limits,
             }),
+            cancel: CancellationToken::new(),
         })
+    }
+
+    /// This client (same settings and connection pool) for one piece of work: its requests in
+    /// flight and retry waits end with [`Error::Cancelled`] when `cancel` is cancelled, and once
+    /// it is, it sends nothing more. Other handles of the client go on.
+    pub fn with_cancel(&self, cancel: CancellationToken) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            cancel,
+        }
+    }
+
+    /// The token that ends this handle's work (see [`Client::with_cancel`]).
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
     }
 
     /// `GET /apps`: every app the organization key can see.
@@ -343,7 +362,7 @@ impl Client {
         idempotency: Idempotency,
     ) -> Result<Answer, Error> {
         let inner = &*self.inner;
-        let cancel = &inner.cancel;
+        let cancel = &self.cancel;
         let limits = inner.limits;
         let path = url.path();
         let deadline = Instant::now() + limits.deadline;
@@ -620,7 +639,6 @@ mod tests {
             organization_api_key: Secret::new("os_v2_org_test"),
             max_retries: 1,
             user_agent: "test/0.1.0".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
     }
@@ -670,7 +688,6 @@ mod tests {
             organization_api_key: Secret::new("os_v2_org_bad\nkey"),
             max_retries: 0,
             user_agent: "t".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
         .unwrap_err();

@@ -1,7 +1,7 @@
 //! What OneSignal's key API sends and receives, as typed values.
 //!
 //! Parsing is tolerant on purpose: the public documentation leaves several shapes loose (see
-//! `reference/onesignal-api.md`), so unknown fields are ignored, timestamps are accepted as strings
+//! `docs/onesignal-api.md`, "Unknown"), so unknown fields are ignored, timestamps may be strings
 //! or Unix numbers, the rotate answer may lack `token_id`, and lists may come wrapped or bare.
 //! Secrets only ever live inside [`Secret`].
 

@@ -21,9 +21,10 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::proto::plugin as go_plugin;
 use super::proto::tfplugin6 as pb;
 use super::provider::{
-    ApplyRequest, ConfigureRequest, DataSource, PlanRequest, Provider, ReadRequest, Resource,
-    ValidateRequest,
+    ApplyRequest, ConfigureRequest, DataReadRequest, DataSource, ImportRequest, PlanRequest,
+    Provider, ReadRequest, Resource, ValidateRequest,
 };
+use super::stop::StopSignal;
 use super::value::{Type, Value};
 
 /// Message size limit in both directions: large plans exceed tonic's 4 MiB default.
@@ -81,6 +82,8 @@ impl<T: ?Sized> Registered<T> {
 
 struct ProviderService {
     provider: Arc<dyn Provider>,
+    /// Each call's `cancel` token comes from here; `StopProvider` cancels those in flight.
+    stop: StopSignal,
     provider_type: Type,
     resources: HashMap<&'static str, Registered<dyn Resource>>,
     data_sources: HashMap<&'static str, Registered<dyn DataSource>>,
@@ -107,6 +110,7 @@ impl ProviderService {
         Self {
             provider_type: provider.schema().object_type(),
             provider,
+            stop: StopSignal::default(),
             resources,
             data_sources,
         }
@@ -350,6 +354,7 @@ impl pb::provider_server::Provider for ProviderService {
                 .configure(ConfigureRequest {
                     terraform_version: request.terraform_version,
                     config,
+                    cancel: self.stop.call(),
                 })
                 .await;
             Ok(pb::configure_provider::Response {
@@ -372,6 +377,7 @@ impl pb::provider_server::Provider for ProviderService {
                 .read(ReadRequest {
                     current_state,
                     private: request.private,
+                    cancel: self.stop.call(),
                 })
                 .await;
             let mut diags = read.diagnostics;
@@ -413,6 +419,7 @@ impl pb::provider_server::Provider for ProviderService {
                     client_capabilities: capabilities_from_proto(
                         request.client_capabilities.as_ref(),
                     ),
+                    cancel: self.stop.call(),
                 })
                 .await;
             let mut diags = plan.diagnostics;
@@ -447,6 +454,7 @@ impl pb::provider_server::Provider for ProviderService {
                     planned_state: value_from_proto(request.planned_state.as_ref(), ty)?,
                     config: value_from_proto(request.config.as_ref(), ty)?,
                     planned_private: request.planned_private,
+                    cancel: self.stop.call(),
                 })
                 .await;
             let mut diags = applied.diagnostics;
@@ -468,7 +476,13 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         answer!(pb::import_resource_state::Response, {
             let resource = self.resource(&request.type_name)?;
-            let imported = resource.handler.import(&request.id).await;
+            let imported = resource
+                .handler
+                .import(ImportRequest {
+                    id: request.id,
+                    cancel: self.stop.call(),
+                })
+                .await;
             let state = resource.without_write_only(imported.state, &request.type_name);
             let mut diags = imported.diagnostics;
             let mut imported_resources = Vec::new();
@@ -516,7 +530,13 @@ impl pb::provider_server::Provider for ProviderService {
             let data_source = self.data_source(&request.type_name)?;
             let ty = &data_source.object_type;
             let config = value_from_proto(request.config.as_ref(), ty)?;
-            let (state, mut diags) = data_source.handler.read(config).await;
+            let (state, mut diags) = data_source
+                .handler
+                .read(DataReadRequest {
+                    config,
+                    cancel: self.stop.call(),
+                })
+                .await;
             let state = encode(&state, ty, &mut diags);
             Ok(pb::read_data_source::Response {
                 state,
@@ -747,6 +767,8 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        // The calls in flight first, as terraform-plugin-go does: they are what Terraform waits on.
+        self.stop.stop();
         self.provider.stop().await;
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),

@@ -8,10 +8,11 @@
 //! [`Schema`]s and [`Diagnostics`]; [`run`] does the rest: the go-plugin handshake
 //! ([`handshake`]), mutual TLS on a private unix socket ([`tls`], [`server`]), exiting when the
 //! Terraform that started it is gone ([`parent`]), the gRPC services ([`grpc`], converting with
-//! the private `convert`), values on the wire ([`msgpack`], [`json`], failing with one [`CodecError`]), the
-//! [`AttributePath`] that diagnostics and codec errors point with, and hclog logging
-//! ([`logging`]). The generated protobuf types stay in the private `proto` and `convert` modules
-//! (`build.rs` generates them from `proto/`, with protox: no `protoc` needed).
+//! the private `convert`; every call gets its own cancellation token from [`stop`]), values on the
+//! wire ([`msgpack`], [`json`], failing with one [`CodecError`]), the [`AttributePath`] that
+//! diagnostics and codec errors point with, and hclog logging ([`logging`]). The generated
+//! protobuf types stay in the private `proto` and `convert` modules (`build.rs` generates them
+//! from `proto/`, with protox: no `protoc` needed).
 #![forbid(unsafe_code)]
 
 pub mod codec;
@@ -28,6 +29,7 @@ mod proto;
 pub mod provider;
 pub mod schema;
 pub mod server;
+pub mod stop;
 pub mod tls;
 pub mod value;
 
@@ -45,8 +47,9 @@ pub use codec::CodecError;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::{AttributePath, PathStep};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataSource, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, ValidateRequest,
+    ApplyRequest, ApplyResponse, ClientCapabilities, ConfigureRequest, DataReadRequest, DataSource,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    Resource, ValidateRequest,
 };
 pub use schema::{Attribute, Block, Presence, Schema};
 pub use value::{Number, Refinements, Type, Value};

@@ -2,8 +2,14 @@
 //!
 //! The gRPC service ([`super::grpc`]) decodes each request into these types, calls the trait,
 //! and encodes the answer: a provider never sees protobuf or msgpack.
+//!
+//! Every request of a call that may wait on the network carries a `cancel` token of its own (see
+//! [`super::stop`]): `StopProvider` cancels it, and the provider's waits and requests for that call
+//! must end promptly, with an error diagnostic saying so. Validation is offline and takes none.
 
 use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
 use super::path::AttributePath;
@@ -29,8 +35,10 @@ pub trait Provider: Send + Sync + 'static {
     async fn validate(&self, config: &Value) -> Diagnostics;
     /// Configures the provider with the final configuration before any resource operation.
     async fn configure(&self, request: ConfigureRequest) -> Diagnostics;
-    /// Terraform asks to stop (Ctrl-C): cancel waits and in-flight work promptly.
-    async fn stop(&self);
+    /// Terraform asks to stop (Ctrl-C). The server has already cancelled the `cancel` token of
+    /// every call in flight, and later calls get fresh ones; this is for work that belongs to no
+    /// call. The default does nothing.
+    async fn stop(&self) {}
 }
 
 /// What `ConfigureProvider` carries.
@@ -40,6 +48,8 @@ pub struct ConfigureRequest {
     pub terraform_version: String,
     /// The provider block's values.
     pub config: Value,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// A managed resource type.
@@ -64,7 +74,7 @@ pub trait Resource: Send + Sync + 'static {
     /// Refreshes a state from the remote object.
     async fn read(&self, request: ReadRequest) -> ReadResponse;
     /// Turns an import id into a state to read.
-    async fn import(&self, id: &str) -> ImportResponse;
+    async fn import(&self, request: ImportRequest) -> ImportResponse;
 }
 
 /// A data source type.
@@ -77,7 +87,16 @@ pub trait DataSource: Send + Sync + 'static {
     /// Checks a configuration.
     async fn validate(&self, config: &Value) -> Diagnostics;
     /// Reads the data.
-    async fn read(&self, config: Value) -> (Value, Diagnostics);
+    async fn read(&self, request: DataReadRequest) -> (Value, Diagnostics);
+}
+
+/// What `ReadDataSource` carries.
+#[derive(Debug, Clone)]
+pub struct DataReadRequest {
+    /// The data block's configuration.
+    pub config: Value,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// What the Terraform client says it supports, as sent with a request. Terraform versions that
@@ -113,6 +132,8 @@ pub struct PlanRequest {
     pub prior_private: Private,
     /// What the Terraform client supports.
     pub client_capabilities: ClientCapabilities,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// The answer to a plan.
@@ -139,6 +160,8 @@ pub struct ApplyRequest {
     pub config: Value,
     /// Private data from the plan.
     pub planned_private: Private,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// The answer to an apply. On error, a non-null `new_state` is still saved by Terraform.
@@ -159,6 +182,8 @@ pub struct ReadRequest {
     pub current_state: Value,
     /// Its private data.
     pub private: Private,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// The answer to a read. A null `new_state` means the object is gone.
@@ -170,6 +195,15 @@ pub struct ReadResponse {
     pub private: Private,
     /// Problems and warnings.
     pub diagnostics: Diagnostics,
+}
+
+/// What `ImportResourceState` carries.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The id given to `terraform import` or an `import` block.
+    pub id: String,
+    /// Cancelled by `StopProvider` while this call runs.
+    pub cancel: CancellationToken,
 }
 
 /// The answer to an import: the state to read, or diagnostics.

@@ -40,8 +40,8 @@ use std::sync::Arc;
 
 use super::ProviderState;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
 /// The resource type.
@@ -79,7 +79,7 @@ impl Resource for AppApiKey {
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        let client = match self.provider.api() {
+        let client = match self.provider.api(&request.cancel) {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ApplyResponse {
@@ -104,7 +104,7 @@ impl Resource for AppApiKey {
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let client = match self.provider.api() {
+        let client = match self.provider.api(&request.cancel) {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ReadResponse {
@@ -122,8 +122,8 @@ impl Resource for AppApiKey {
         }
     }
 
-    async fn import(&self, id: &str) -> ImportResponse {
-        let client = match self.provider.api() {
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        let client = match self.provider.api(&request.cancel) {
             Ok(client) => client,
             Err(diagnostic) => {
                 return ImportResponse {
@@ -132,7 +132,7 @@ impl Resource for AppApiKey {
                 };
             }
         };
-        let (state, diagnostics) = read::import(&client, id).await;
+        let (state, diagnostics) = read::import(&client, &request.id).await;
         ImportResponse {
             state,
             private: Vec::new(),

@@ -17,7 +17,6 @@ use terraform_provider_onesignal::secret::Secret;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::support::{assert_no_secret, spec};
 
@@ -177,7 +176,6 @@ fn client_with(url: &str, max_retries: u32, limits: Limits) -> Client {
         organization_api_key: Secret::new(ORG_KEY),
         max_retries,
         user_agent: "limits-test".into(),
-        cancel: CancellationToken::new(),
         limits,
     })
     .unwrap()
@@ -501,7 +499,6 @@ async fn a_private_ca_is_trusted_through_ssl_cert_file() {
             organization_api_key: Secret::new(ORG_KEY),
             max_retries: 3,
             user_agent: "t".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         });
         match expect.as_str() {
@@ -736,7 +733,6 @@ async fn secrets_never_reach_an_error_whole_or_in_part() {
             organization_api_key: Secret::new(legacy),
             max_retries: 0,
             user_agent: "t".into(),
-            cancel: CancellationToken::new(),
             limits: Limits::default(),
         })
         .unwrap()
