@@ -143,6 +143,11 @@ impl tfplugin::Provider for OneSignalProvider {
         "onesignal"
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        // The provider and its OneSignal client: every request shows in a trace log.
+        &[env!("CARGO_CRATE_NAME"), "onesignal"]
+    }
+
     fn schema(&self) -> Schema {
         config::schema()
     }

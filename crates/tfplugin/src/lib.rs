@@ -62,7 +62,7 @@ pub use value::{Number, Refinements, Type, Value};
 pub fn run(provider: Arc<dyn Provider>, address: &str) -> ExitCode {
     // First of all: the longer we wait, the longer a Terraform that dies at once goes unnoticed.
     let parent = parent::Parent::current();
-    logging::init();
+    logging::init(provider.log_targets());
     let debug = std::env::args()
         .skip(1)
         .any(|a| a == "--debug" || a == "-debug");

@@ -6,8 +6,11 @@
 //! `TF_LOG_PROVIDER`, else `TF_LOG`, as Terraform's own providers do; with neither set nothing is
 //! written, because Terraform would discard it anyway.
 //!
-//! Only events of this crate are written (plus warnings and errors of dependencies): hyper, h2 and
-//! rustls trace every frame, which would drown what a user is looking for.
+//! Only events of this crate and of the crates the provider names ([`Provider::log_targets`]) are
+//! written at every level, other crates' from WARN up: hyper, h2 and rustls trace every frame,
+//! which would drown what a user is looking for.
+//!
+//! [`Provider::log_targets`]: crate::Provider::log_targets
 //!
 //! The panic hook prints `panic: <message>`, the prefix Terraform watches for to print its "plugin
 //! crashed" report. It never prints a backtrace.
@@ -23,7 +26,7 @@ use tracing_subscriber::prelude::*;
 
 /// The `@module` of every line: Terraform shows it beside the plugin's own logger name.
 const MODULE: &str = "provider";
-/// Events whose target starts with this are ours; others are shown from WARN up only.
+/// This library's own target, always written.
 const OWN_TARGET: &str = env!("CARGO_CRATE_NAME");
 
 /// The most detailed level to write, from Terraform's environment variables; `None` writes nothing.
@@ -43,8 +46,9 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
     }
 }
 
-/// Installs the hclog JSON writer as the global subscriber, and the panic hook.
-pub fn init() {
+/// Installs the hclog JSON writer as the global subscriber, and the panic hook. Events of this
+/// library and of the crates named in `targets` are written at every level, others from WARN up.
+pub fn init(targets: &[&'static str]) {
     install_panic_hook();
     let level = level_from_env(
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
@@ -52,7 +56,12 @@ pub fn init() {
     );
     if let Some(level) = level {
         let _ = tracing_subscriber::registry()
-            .with(HclogLayer { max_level: level })
+            .with(HclogLayer {
+                max_level: level,
+                own_targets: std::iter::once(OWN_TARGET)
+                    .chain(targets.iter().copied())
+                    .collect(),
+            })
             .try_init();
     }
 }
@@ -88,13 +97,25 @@ fn panic_report(payload: &(dyn std::any::Any + Send), location: Option<&str>) ->
 pub struct HclogLayer {
     /// The most detailed level written.
     pub max_level: Level,
+    /// The crates (`tracing` targets and the modules under them) written at every level; events
+    /// of other crates are written from WARN up.
+    pub own_targets: Vec<&'static str>,
+}
+
+impl HclogLayer {
+    fn is_own(&self, target: &str) -> bool {
+        self.own_targets.iter().any(|own| {
+            target
+                .strip_prefix(own)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+    }
 }
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
         let level = *metadata.level();
-        level <= self.max_level
-            && (metadata.target().starts_with(OWN_TARGET) || level <= Level::WARN)
+        level <= self.max_level && (level <= Level::WARN || self.is_own(metadata.target()))
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
@@ -200,6 +221,18 @@ impl Visit for FieldCollector {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn own_targets_are_whole_crates() {
+        let layer = super::HclogLayer {
+            max_level: super::Level::TRACE,
+            own_targets: vec!["tfplugin", "onesignal"],
+        };
+        assert!(layer.is_own("tfplugin"));
+        assert!(layer.is_own("onesignal::exchange"));
+        assert!(!layer.is_own("onesignal_emulator::routes"));
+        assert!(!layer.is_own("h2::codec"));
+    }
+
     #[test]
     fn panic_report_has_terraforms_prefix_and_no_backtrace() {
         let text: &(dyn std::any::Any + Send) = &"boom";

@@ -25,6 +25,12 @@ pub trait Provider: Send + Sync + 'static {
     /// The provider's type name, e.g. `random`: Terraform's local name for it, also the end of
     /// its binary's name (`terraform-provider-random`) and the word diagnostics call it by.
     fn type_name(&self) -> &'static str;
+    /// The crates whose `tracing` events the provider's log shows at every level (Terraform's
+    /// `TF_LOG_PROVIDER`): the provider's own and the libraries it wants seen. This library's
+    /// events are always shown; other crates' only from WARN up.
+    fn log_targets(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// The schema of the `provider` block.
     fn schema(&self) -> Schema;
     /// The managed resources, each once.
