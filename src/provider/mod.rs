@@ -8,8 +8,9 @@
 //! - [`app_api_keys_data`]: the `onesignal_app_api_keys` data source;
 //! - [`app_data`]: the `onesignal_app` and `onesignal_apps` data sources;
 //! - [`allowlist`]: IP allowlist entries compared by meaning;
-//! - [`api`]: the client with key lists coalesced per app;
-//! - [`docs`]: which documentation page documents which schema.
+//! - [`api`]: the client with key lists coalesced per app.
+//!
+//! The documentation pages are rendered from these schemas by the `gen-docs` crate.
 
 pub mod allowlist;
 pub mod api;
@@ -18,7 +19,6 @@ pub mod app_api_key;
 pub mod app_api_keys_data;
 pub mod app_data;
 pub mod config;
-pub mod docs;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -34,6 +34,16 @@ use crate::tfplugin::{
 pub const ADDRESS: &str = "registry.terraform.io/onesignal/onesignal";
 /// This provider's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `User-Agent` the client sends: `terraform-provider-onesignal/<v> (+terraform <tf v>)`, or
+/// without the parenthesis when Terraform did not say its version. Assembled here because the
+/// client knows nothing of Terraform.
+pub fn user_agent(terraform_version: Option<&str>) -> String {
+    match terraform_version.filter(|v| !v.is_empty()) {
+        Some(tf) => format!("terraform-provider-onesignal/{VERSION} (+terraform {tf})"),
+        None => format!("terraform-provider-onesignal/{VERSION}"),
+    }
+}
 
 /// Runs the provider as a Terraform plugin (the binary's whole `main`).
 pub fn main() -> ExitCode {
@@ -60,7 +70,7 @@ impl Configured {
                     base_url: self.config.api_url.clone(),
                     organization_api_key: self.config.organization_api_key.clone(),
                     max_retries: self.config.max_retries,
-                    user_agent: Client::user_agent(VERSION, Some(&self.terraform_version)),
+                    user_agent: user_agent(Some(&self.terraform_version)),
                     limits: onesignal::Limits::default(),
                 })
                 .map(api::Api::new)
@@ -133,6 +143,11 @@ impl tfplugin::Provider for OneSignalProvider {
         "onesignal"
     }
 
+    fn log_targets(&self) -> &'static [&'static str] {
+        // The provider and its OneSignal client: every request shows in a trace log.
+        &[env!("CARGO_CRATE_NAME"), "onesignal"]
+    }
+
     fn schema(&self) -> Schema {
         config::schema()
     }
@@ -183,5 +198,26 @@ impl tfplugin::Provider for OneSignalProvider {
             Ok(()) => Diagnostics::new(),
             Err(error) => config::organization_check_failed(&error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_names_both_versions() {
+        assert_eq!(
+            user_agent(Some("1.9.0")),
+            format!("terraform-provider-onesignal/{VERSION} (+terraform 1.9.0)")
+        );
+        assert_eq!(
+            user_agent(Some("")),
+            format!("terraform-provider-onesignal/{VERSION}")
+        );
+        assert_eq!(
+            user_agent(None),
+            format!("terraform-provider-onesignal/{VERSION}")
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::mpsc;
 
+use onesignal_emulator::{self as emulator, Emulator};
 use serde_json::{Value as Json, json};
-use terraform_provider_onesignal::emulator::{self, Emulator};
 
 use crate::terraform::{Workspace, config_with, terraform_version};
 

@@ -3,7 +3,7 @@
 //! ids through `terraform import`. Each must fail naming the attribute (or the accepted forms),
 //! without a panic, and the emulator must have seen no write request.
 
-use terraform_provider_onesignal::emulator::Route;
+use onesignal_emulator::Route;
 
 use crate::acceptance::{BackgroundEmulator, key_block};
 use crate::terraform::{Workspace, config_with};

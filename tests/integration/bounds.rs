@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use onesignal_emulator::{Fault, Route};
 use serde_json::json;
-use terraform_provider_onesignal::emulator::{Fault, Route};
 use terraform_provider_onesignal::tfplugin::{Type, Value, msgpack};
 
 use crate::acceptance::BackgroundEmulator;

@@ -5,8 +5,8 @@ mod limits;
 
 use std::time::{Duration, Instant};
 
+use onesignal_emulator::{Fault, Route};
 use serde_json::json;
-use terraform_provider_onesignal::emulator::{Fault, Route};
 use terraform_provider_onesignal::onesignal::{
     AllowlistMode, Client, ClientConfig, Error, KeySpec, Limits,
 };
@@ -533,7 +533,7 @@ async fn requests_carry_the_documented_headers() {
         base_url: url,
         organization_api_key: Secret::new("os_v2_org_headers"),
         max_retries: 0,
-        user_agent: Client::user_agent("1.2.3", Some("1.9.8")),
+        user_agent: terraform_provider_onesignal::provider::user_agent(Some("1.9.8")),
         limits: Limits::default(),
     })
     .unwrap();
@@ -549,7 +549,10 @@ async fn requests_carry_the_documented_headers() {
         "{head}"
     );
     assert!(
-        head.contains("\r\nuser-agent: terraform-provider-onesignal/1.2.3 (+terraform 1.9.8)\r\n"),
+        head.contains(&format!(
+            "\r\nuser-agent: terraform-provider-onesignal/{} (+terraform 1.9.8)\r\n",
+            terraform_provider_onesignal::provider::VERSION
+        )),
         "{head}"
     );
 }

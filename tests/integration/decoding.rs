@@ -283,7 +283,7 @@ proptest! {
             "PLUGIN_UNIX_SOCKET_DIR" => dir.clone(),
             _ => None,
         };
-        if let Ok(found) = handshake::read_env(env) {
+        if let Ok(found) = handshake::read_env("onesignal", env) {
             // Accepted only with everything Terraform sends: cookie, protocol 6 among the
             // versions (as numbers, so "06" counts, as it does for go-plugin), a certificate.
             prop_assert_eq!(cookie.as_str(), MAGIC_COOKIE_VALUE);

@@ -8,9 +8,9 @@ mod variants;
 
 use std::time::Duration;
 
+use onesignal_emulator::{Emulator, KEY_LIMIT_MESSAGE, Route};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use terraform_provider_onesignal::emulator::{Emulator, KEY_LIMIT_MESSAGE, Route};
 
 use crate::support::{Running, app_key_status, assert_no_secret, http, start};
 

@@ -4,9 +4,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use onesignal_emulator::{Emulator, Fault, Route};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use terraform_provider_onesignal::emulator::{Emulator, Fault, Route};
 use terraform_provider_onesignal::onesignal::{AppCredentials, AppSettings, Error};
 use terraform_provider_onesignal::secret::Secret;
 
@@ -502,7 +502,7 @@ fn the_organization_id_is_announced_settable_and_persisted() {
     let state = state.to_str().unwrap();
     let chosen = "2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f";
     let first_line = |args: &[&str]| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_onesignal-emulator"))
+        let mut child = Command::new(crate::support::emulator_binary())
             .args(args)
             .arg("--quiet")
             .stdin(Stdio::null())

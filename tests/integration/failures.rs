@@ -1,8 +1,8 @@
 //! What users see when OneSignal fails, and that no key or secret is lost on the way: real
 //! Terraform against the emulator with injected faults.
 
+use onesignal_emulator::{Fault, Route};
 use serde_json::{Value as Json, json};
-use terraform_provider_onesignal::emulator::{Fault, Route};
 
 use crate::acceptance::{BackgroundEmulator, key_block, plan_exit_code, resources};
 use crate::terraform::{Workspace, config_with};

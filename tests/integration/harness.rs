@@ -11,17 +11,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint};
 
-/// The generated tfplugin6 and go-plugin types, from the same protos the provider is built with.
-#[allow(dead_code, clippy::all)]
-pub mod pb {
-    include!(concat!(env!("OUT_DIR"), "/tfplugin6.rs"));
-}
-
-/// go-plugin's own services.
-#[allow(dead_code, clippy::all)]
-pub mod go_plugin {
-    include!(concat!(env!("OUT_DIR"), "/plugin.rs"));
-}
+/// The generated tfplugin6 and go-plugin (its own services) types, from the protocol library
+/// the provider is built with.
+pub use tfplugin::wire::{plugin as go_plugin, tfplugin6 as pb};
 
 pub const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 

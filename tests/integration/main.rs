@@ -9,7 +9,6 @@ mod client;
 mod data_source;
 mod decoding;
 mod dist;
-mod docs;
 mod emulator;
 mod emulator_apps;
 mod failures;

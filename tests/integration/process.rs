@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use terraform_provider_onesignal::emulator::{Fault, Route};
+use onesignal_emulator::{Fault, Route};
 
 use crate::acceptance::BackgroundEmulator;
 use crate::harness::{MAGIC_COOKIE, Plugin, pb};

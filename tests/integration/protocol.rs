@@ -406,7 +406,7 @@ async fn debug_mode_prints_reattach_settings_and_serves_plaintext() {
 /// `Retry-After`. The apply must end at once with a "Stopped by Terraform" error and no key.
 #[tokio::test]
 async fn stop_provider_ends_a_retry_after_wait_at_once() {
-    use terraform_provider_onesignal::emulator::{Fault, Route};
+    use onesignal_emulator::{Fault, Route};
 
     let em = crate::support::start_fresh().await;
     // Every create is refused with a 30 s Retry-After: without StopProvider this apply would

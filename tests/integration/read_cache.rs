@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use terraform_provider_onesignal::emulator::{Fault, Route};
+use onesignal_emulator::{Fault, Route};
 use terraform_provider_onesignal::onesignal::Error;
 use terraform_provider_onesignal::provider::api::Api;
 use tokio_util::sync::CancellationToken;

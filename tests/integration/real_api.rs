@@ -7,8 +7,8 @@ mod lookups;
 
 use std::time::{Duration, Instant};
 
+use onesignal_emulator::{Fault, Route, Variants};
 use serde_json::json;
-use terraform_provider_onesignal::emulator::{Fault, Route, Variants};
 
 use crate::acceptance::{BackgroundEmulator, key_block, plan_exit_code, resources};
 use crate::terraform::{Workspace, config_with, printed};

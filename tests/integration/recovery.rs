@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use terraform_provider_onesignal::emulator::{Fault, Route};
+use onesignal_emulator::{Fault, Route};
 
 use crate::acceptance::{BackgroundEmulator, key_block, plan_exit_code, resources};
 use crate::terraform::{Workspace, config_with, printed};

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use terraform_provider_onesignal::emulator::{Fault, FaultKind, Route};
+use onesignal_emulator::{Fault, FaultKind, Route};
 
 use crate::acceptance::{BackgroundEmulator, key_block, plan_exit_code, resources};
 use crate::terraform::{Workspace, config_with};

@@ -2,9 +2,10 @@
 //! pointed at it, and a secret-leak assertion.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use terraform_provider_onesignal::emulator::{self, Emulator};
+use onesignal_emulator::{self as emulator, Emulator};
 use terraform_provider_onesignal::onesignal::{
     AllowlistMode, Client, ClientConfig, KeySpec, Limits,
 };
@@ -13,6 +14,23 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// The `onesignal-emulator` binary. It belongs to another package of the workspace, so Cargo does
+/// not hand its path to these tests: it is the one built next to the provider binary (`cargo
+/// build --bins`, which `make test` runs first, builds both).
+pub fn emulator_binary() -> PathBuf {
+    let provider = Path::new(env!("CARGO_BIN_EXE_terraform-provider-onesignal"));
+    let emulator = provider.with_file_name(format!(
+        "onesignal-emulator{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        emulator.is_file(),
+        "{} is not built: run `cargo build --bins` (or `make test`) first",
+        emulator.display()
+    );
+    emulator
+}
 
 /// Writes `text` to the test process's stderr past libtest's capture, so that a reason for a step
 /// not run shows in `make test`'s output even when the test passes.
@@ -76,7 +94,7 @@ impl Running {
             base_url: self.url.clone(),
             organization_api_key: Secret::new(key),
             max_retries,
-            user_agent: Client::user_agent("0.0.0-test", Some("1.9.0")),
+            user_agent: "onesignal-tests/0.0.0".into(),
             limits: Limits::default(),
         })
         .expect("client")

@@ -1,8 +1,8 @@
 //! What `onesignal_app` refuses at validate and plan, on every Terraform version, and the data
 //! source's choice by name.
 
+use onesignal_emulator::Route;
 use serde_json::Value as Json;
-use terraform_provider_onesignal::emulator::Route;
 
 use super::{WEB_PUSH, WRITE_ONLY, app_block, app_id_of, base64, config, flat};
 use crate::acceptance::{BackgroundEmulator, plan_exit_code, resources};

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use onesignal_emulator::{Fault, Route, Variants};
 use serde_json::json;
-use terraform_provider_onesignal::emulator::{Fault, Route, Variants};
 use terraform_provider_onesignal::provider::app::read;
 use terraform_provider_onesignal::tfplugin::Value;
 

@@ -44,7 +44,7 @@ impl Drop for Binary {
 
 /// Starts `onesignal-emulator` with `args` and returns it with its parsed JSON line.
 fn spawn_binary(args: &[&str]) -> (Binary, Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onesignal-emulator"))
+    let mut child = Command::new(crate::support::emulator_binary())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

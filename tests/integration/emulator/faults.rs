@@ -1,8 +1,8 @@
 //! The faults that answer oddly or not at all (another writer, exact bodies, huge streamed bodies,
 //! hangs), over real HTTP.
 
+use onesignal_emulator::{Emulator, Fault, Route};
 use reqwest::{Method, StatusCode};
-use terraform_provider_onesignal::emulator::{Emulator, Fault, Route};
 
 use super::{call, raw_call};
 use crate::support::{app_key_status, http, start};

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use onesignal_emulator::{Emulator, Route, Variants};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use terraform_provider_onesignal::emulator::{Emulator, Route, Variants};
 
 use super::{call, errors, key, raw_call};
 use crate::support::{http, start};

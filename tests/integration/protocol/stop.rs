@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use terraform_provider_onesignal::emulator::{Fault, Route};
+use onesignal_emulator::{Fault, Route};
 use terraform_provider_onesignal::tfplugin::{Type, Value, msgpack};
 
 use super::{dynamic, key_config, object, provider_type, resource_type, s};

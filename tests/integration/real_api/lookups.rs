@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use terraform_provider_onesignal::emulator::{Fault, Route, Variants};
+use onesignal_emulator::{Fault, Route, Variants};
 use terraform_provider_onesignal::provider::api::Api;
 use terraform_provider_onesignal::provider::app_api_key::model::*;
 use terraform_provider_onesignal::provider::app_api_key::read;
