@@ -225,11 +225,11 @@ mod tests {
     fn own_targets_are_whole_crates() {
         let layer = super::HclogLayer {
             max_level: super::Level::TRACE,
-            own_targets: vec!["tfplugin", "onesignal"],
+            own_targets: vec!["tfplugin", "api_client"],
         };
         assert!(layer.is_own("tfplugin"));
-        assert!(layer.is_own("onesignal::exchange"));
-        assert!(!layer.is_own("onesignal_emulator::routes"));
+        assert!(layer.is_own("api_client::exchange"));
+        assert!(!layer.is_own("api_client_mock::routes"));
         assert!(!layer.is_own("h2::codec"));
     }
 
