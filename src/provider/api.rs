@@ -26,7 +26,7 @@
 //! gone" only when a successful `GET /apps` lacks it, and the callers treat a key as gone only when
 //! a successful list of its app lacks it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,27 +56,12 @@ pub struct Api {
     refused: Arc<Mutex<Option<Error>>>,
 }
 
-/// What this process has seen of an app's keys: every `token_id` in the app's lists so far. Taken
-/// before a create, it names keys that the create cannot have made.
-#[derive(Default, Clone)]
-pub struct KnownKeys {
-    /// Whether any list of the app was taken (an empty `token_ids` then means "no keys").
-    pub listed: bool,
-    /// The keys seen so far.
-    pub token_ids: HashSet<String>,
-}
-
 /// One app's snapshot. `generation` moves on with every write; an answer taken under an older
 /// generation is never served, even if its list request finished after the write.
 #[derive(Default)]
 struct AppKeys {
     generation: AtomicU64,
     snapshot: tokio::sync::Mutex<Option<Kept<Vec<ApiKey>>>>,
-    seen: Mutex<KnownKeys>,
-    /// Keys this process created or adopted: no lost create's recovery may adopt them.
-    claimed: Mutex<HashSet<String>>,
-    /// One lock per key name: creates of the same name in one app take turns.
-    creating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -246,12 +231,6 @@ impl Api {
         }
         self.refusal()?;
         let result = self.client.list_keys(app_id).await.map(Arc::new);
-        if let Ok(keys) = &result {
-            let mut seen = locked(&app.seen);
-            seen.listed = true;
-            seen.token_ids
-                .extend(keys.iter().map(|k| k.token_id.clone()));
-        }
         *kept = (!matches!(result, Err(Error::Cancelled))).then(|| Kept {
             generation,
             taken: Instant::now(),
@@ -315,53 +294,10 @@ impl Api {
         })
     }
 
-    /// What this process has seen of the app's keys so far (see [`KnownKeys`]).
-    pub fn known_keys(&self, app_id: &str) -> KnownKeys {
-        locked(&self.app(app_id).seen).clone()
-    }
-
-    /// Waits until no other create of a key named `name` in the app runs in this process; the
-    /// guard holds that until it is dropped. Creates of different names do not wait. A stopped
-    /// call stops waiting with [`Error::Cancelled`].
-    pub async fn creating(
-        &self,
-        app_id: &str,
-        name: &str,
-    ) -> Result<tokio::sync::OwnedMutexGuard<()>, Error> {
-        let lock = locked(&self.app(app_id).creating)
-            .entry(name.to_owned())
-            .or_default()
-            .clone();
-        tokio::select! {
-            biased;
-            () = self.client.cancel_token().cancelled() => Err(Error::Cancelled),
-            guard = lock.lock_owned() => Ok(guard),
-        }
-    }
-
-    /// Claims the first of `candidates` that no create of this process has made or adopted, so
-    /// that two recoveries running at once never adopt the same key.
-    pub fn claim_first<'a>(
-        &self,
-        app_id: &str,
-        candidates: impl IntoIterator<Item = &'a ApiKey>,
-    ) -> Option<&'a ApiKey> {
-        let app = self.app(app_id);
-        let mut claimed = locked(&app.claimed);
-        let first = candidates
-            .into_iter()
-            .find(|k| !claimed.contains(&k.token_id))?;
-        claimed.insert(first.token_id.clone());
-        Some(first)
-    }
-
-    /// Creates a key; the new key is claimed by this process.
+    /// Creates a key.
     pub async fn create_key(&self, app_id: &str, spec: &KeySpec) -> Result<CreatedKey, Error> {
         self.refusal()?;
         let result = self.client.create_key(app_id, spec).await;
-        if let Ok(created) = &result {
-            locked(&self.app(app_id).claimed).insert(created.token_id.clone());
-        }
         self.invalidate(app_id);
         result
     }
