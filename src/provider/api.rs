@@ -136,15 +136,6 @@ pub enum Unproven {
     Failed(Error),
 }
 
-impl LookupError {
-    /// The error of the list that failed.
-    pub fn list_error(&self) -> &Error {
-        match self {
-            LookupError::Failed(error) | LookupError::Unexplained { list: error, .. } => error,
-        }
-    }
-}
-
 /// Whether a failed request's status alone could mean "no such app or key" (and so proves
 /// nothing either way until a successful list says so).
 pub fn could_mean_gone(error: &Error) -> bool {
@@ -254,6 +245,12 @@ impl Api {
             result: result.clone(),
         });
         result
+    }
+
+    /// Forgets the kept `GET /apps` answer: an app was just created or changed, so an answer
+    /// taken before must never prove it gone.
+    pub async fn forget_apps(&self) {
+        *self.org_apps.lock().await = None;
     }
 
     /// Proves the organization key with one `GET /apps` (ConfigureProvider's check). Its answer

@@ -347,6 +347,18 @@ pub fn organization_check_failed(error: &crate::onesignal::Error) -> Diagnostics
                  through. Nothing was read or changed."
             ),
         ),
+        // No answer at all (refused connections, an untrusted certificate, a server that never
+        // answers until the deadline): every resource would wait out the same deadline in turn,
+        // so this is one error now rather than one per resource, minutes later.
+        Error::Transport { .. } => Diagnostic::error(
+            "Cannot reach OneSignal",
+            format!(
+                "Checking the organization API key with one request for the organization's \
+                 apps: {error}.\n\nCheck the network path to api_url (or {ENV_API_URL}), any \
+                 proxy (HTTPS_PROXY, NO_PROXY) and, for a private CA, SSL_CERT_FILE. Nothing was \
+                 read or changed."
+            ),
+        ),
         _ => {
             tracing::warn!(%error, "could not check the organization API key at configure time");
             return Diagnostics::new();

@@ -137,8 +137,8 @@ fn a_plan_against_a_server_that_never_answers_fails_within_the_deadline() {
     let state_path = ws.dir.path().join("terraform.tfstate");
     let before = std::fs::read(&state_path).unwrap();
 
-    emu.emulator
-        .inject(Fault::hang(Some(Route::ListKeys), u32::MAX));
+    // Every route: the organization key check at configure time meets the black hole first.
+    emu.emulator.inject(Fault::hang(None, u32::MAX));
     let started = Instant::now();
     let output = ws.run(&["plan", "-no-color"]);
     let took = started.elapsed();

@@ -73,6 +73,14 @@ pub struct AppCredentials {
 }
 
 impl AppCredentials {
+    /// The credentials that are set, to scrub from errors about a request that carries them.
+    pub(crate) fn secrets(&self) -> Vec<Secret> {
+        self.fields()
+            .into_iter()
+            .filter_map(|(_, value)| value.cloned())
+            .collect()
+    }
+
     /// Every credential with its wire name, set or not.
     pub fn fields(&self) -> [(&'static str, Option<&Secret>); 6] {
         [
@@ -200,9 +208,9 @@ impl Client {
     ) -> Result<AppView, Error> {
         let body = app_body(Some(organization_id), settings, credentials)?;
         let answer = self
+            .carrying(credentials.secrets())
             .execute(Method::POST, &["apps"], Some(body), Idempotency::Unsafe)
-            .await
-            .map_err(|e| scrub_credentials(e, credentials))?;
+            .await?;
         parse_app(&answer.body).map_err(|detail| super::unreadable_create(&answer, detail))
     }
 
@@ -218,14 +226,14 @@ impl Client {
     ) -> Result<AppView, Error> {
         let body = app_body(None, settings, credentials)?;
         let answer = self
+            .carrying(credentials.secrets())
             .execute(
                 Method::PUT,
                 &["apps", app_id],
                 Some(body),
                 Idempotency::Safe,
             )
-            .await
-            .map_err(|e| scrub_credentials(e, credentials))?;
+            .await?;
         match parse_app(&answer.body) {
             Ok(view) => Ok(view),
             Err(detail) => {
@@ -247,36 +255,6 @@ impl Client {
             .await?;
         parse_app(&answer.body).map_err(|detail| super::invalid(&answer, detail))
     }
-}
-
-/// Replaces any echo of a credential in the server's messages with `***`, as the client does for
-/// the organization key: a validation error quoting the rejected value must not carry it on.
-fn scrub_credentials(mut error: Error, credentials: &AppCredentials) -> Error {
-    let secrets: Vec<&str> = (credentials.fields().into_iter())
-        .filter_map(|(_, value)| value.map(Secret::expose))
-        .filter(|value| value.len() >= 8)
-        .collect();
-    let scrub = |text: &mut String| {
-        for secret in &secrets {
-            if text.contains(secret) {
-                *text = text.replace(secret, "***");
-            }
-        }
-    };
-    match &mut error {
-        Error::CredentialsRejected { messages, .. }
-        | Error::NotFound { messages, .. }
-        | Error::RateLimited { messages, .. }
-        | Error::Validation { messages, .. }
-        | Error::KeyLimitReached { messages, .. }
-        | Error::Server { messages, .. } => messages.iter_mut().for_each(scrub),
-        Error::Ambiguous { detail, .. }
-        | Error::InvalidResponse { detail, .. }
-        | Error::Transport { detail, .. }
-        | Error::InvalidConfig { detail, .. } => scrub(detail),
-        _ => {}
-    }
-    error
 }
 
 #[cfg(test)]
@@ -396,15 +374,37 @@ mod tests {
     }
 
     #[test]
-    fn server_echoes_of_credentials_are_scrubbed() {
+    fn echoed_credentials_are_scrubbed_whole_before_any_cut() {
+        // A credential longer than the error text cap, echoed in an error body: scrubbed before
+        // the cut, so no part of it survives (a cut first would leave its head unrecognised).
+        let long = "QUJD".repeat(1500);
+        let credentials = AppCredentials {
+            fcm_v1_service_account_json: Some(Secret::new(long.clone())),
+            ..credentials()
+        };
+        let secrets = credentials.secrets();
+        assert_eq!(secrets.len(), 2);
+        let org = Secret::new("os_v2_org_k");
+        let known: Vec<&Secret> = std::iter::once(&org).chain(secrets.iter()).collect();
+        for body in [
+            format!(r#"{{"errors":["fcm_v1_service_account_json {long} is not valid"]}}"#),
+            format!("<html>bad request: {long}</html>"),
+        ] {
+            let shown = crate::error_body::error_messages(body.as_bytes(), None, false, &known);
+            let text = shown.join(" ");
+            assert!(!text.contains(&long[..40]), "{text}");
+            assert!(text.contains("***"), "{text}");
+        }
         let error = Error::Validation {
             status: 400,
             request: "POST http://127.0.0.1:1/apps".into(),
-            messages: vec![
-                "apns_p8 LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t is not a valid key".into(),
-            ],
+            messages: vec![format!(
+                "apns_p8 {} is not a valid key",
+                "LS0tLS1C".repeat(400)
+            )],
         };
-        let scrubbed = scrub_credentials(error, &credentials());
-        assert_eq!(scrubbed.messages(), ["apns_p8 *** is not a valid key"]);
+        let apns = Secret::new("LS0tLS1C".repeat(400));
+        let text = error.scrubbed(&[&org, &apns]).to_string();
+        assert!(!text.contains("LS0tLS1CLS0tLS1C"), "{text}");
     }
 }

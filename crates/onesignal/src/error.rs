@@ -220,8 +220,8 @@ impl Error {
     /// This error with every text scrubbed of secrets (the organization key and any `os_v2_…`
     /// token) and cut to [`MAX_ERROR_TEXT`]. The client passes every error it returns through
     /// this, whatever built it, so no path can forget.
-    pub(crate) fn scrubbed(mut self, key: &Secret) -> Error {
-        let clean = |text: &mut String| *text = cap_text(&redact(text, &[key]), MAX_ERROR_TEXT);
+    pub(crate) fn scrubbed(mut self, known: &[&Secret]) -> Error {
+        let clean = |text: &mut String| *text = cap_text(&redact(text, known), MAX_ERROR_TEXT);
         match &mut self {
             Error::InvalidConfig { detail } | Error::Ambiguous { detail } => clean(detail),
             Error::Transport {
@@ -252,7 +252,7 @@ impl Error {
                 messages, request, ..
             } => {
                 for message in messages.iter_mut() {
-                    *message = redact(message, &[key]);
+                    *message = redact(message, known);
                 }
                 *messages = cap_messages(std::mem::take(messages), MAX_ERROR_TEXT);
                 clean(request);
@@ -479,7 +479,7 @@ pub(crate) fn cap_messages(messages: Vec<String>, max: usize) -> Vec<String> {
 /// key to scrub (the models' fuzz tests call it with every shape of body).
 #[cfg(test)]
 pub(crate) fn parse_error_messages(body: &[u8]) -> Vec<String> {
-    super::error_body::error_messages(body, None, false, &Secret::default())
+    super::error_body::error_messages(body, None, false, &[])
 }
 
 /// Whether error messages say the per-app key limit was hit. OneSignal's wording is undocumented;
@@ -504,7 +504,7 @@ mod tests {
     use crate::error_body::error_messages;
 
     fn messages(body: &[u8]) -> Vec<String> {
-        error_messages(body, None, false, &Secret::new("os_v2_org_k"))
+        error_messages(body, None, false, &[&Secret::new("os_v2_org_k")])
     }
 
     #[test]
@@ -517,7 +517,7 @@ mod tests {
             request: "GET http://h/apps/os_v2_app_x".into(),
             gave_up: None,
         }
-        .scrubbed(&key);
+        .scrubbed(&[&key]);
         let shown = e.to_string();
         assert!(!shown.contains("os_v2_"), "{shown}");
         assert!(shown.len() < MAX_ERROR_TEXT + 200, "{}", shown.len());
@@ -526,7 +526,7 @@ mod tests {
             messages: vec!["bad os_v2_app_abc".into()],
             request: "POST http://h/apps".into(),
         }
-        .scrubbed(&key);
+        .scrubbed(&[&key]);
         assert_eq!(e.messages(), ["bad ***"]);
     }
 

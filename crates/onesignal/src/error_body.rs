@@ -23,17 +23,17 @@ pub(crate) fn error_messages(
     body: &[u8],
     content_type: Option<&str>,
     truncated: bool,
-    key: &Secret,
+    known: &[&Secret],
 ) -> Vec<String> {
     let messages = match serde_json::from_slice::<Value>(body) {
         Ok(value) => json_messages(&value),
-        Err(_) => snippet(body, content_type, truncated, key)
+        Err(_) => snippet(body, content_type, truncated, known)
             .into_iter()
             .collect(),
     };
     let messages = messages
         .into_iter()
-        .map(|message| redact(&message, &[key]))
+        .map(|message| redact(&message, known))
         .collect();
     cap_messages(messages, MAX_ERROR_TEXT)
 }
@@ -43,21 +43,21 @@ fn snippet(
     body: &[u8],
     content_type: Option<&str>,
     truncated: bool,
-    key: &Secret,
+    known: &[&Secret],
 ) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     if text.trim().is_empty() {
         return None;
     }
     // Scrub first: a cut could split a secret so that neither half is recognised.
-    let text = redact(&text, &[key]);
+    let text = redact(&text, known);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut shown: String = text.chars().take(MAX_SNIPPET).collect();
     if truncated || shown.len() < text.len() {
         shown.push('…');
     }
     let kind = match content_type.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(content_type) => format!("{} body", redact(content_type, &[key])),
+        Some(content_type) => format!("{} body", redact(content_type, known)),
         None => "body without a content type".to_owned(),
     };
     Some(format!("{kind}: {shown}"))
@@ -134,7 +134,7 @@ mod tests {
             body,
             Some("application/json"),
             false,
-            &Secret::new("os_v2_org_k"),
+            &[&Secret::new("os_v2_org_k")],
         )
     }
 
@@ -176,7 +176,7 @@ mod tests {
             "<html>\n  <head><title>404 Not Found</title></head>\n{}</html>",
             "<p>x</p>".repeat(500)
         );
-        let shown = error_messages(html.as_bytes(), Some("text/html"), false, &key);
+        let shown = error_messages(html.as_bytes(), Some("text/html"), false, &[&key]);
         assert_eq!(shown.len(), 1);
         assert!(
             shown[0].starts_with("text/html body: <html> <head><title>404 Not Found</title>"),
@@ -187,12 +187,12 @@ mod tests {
             "{shown:?}"
         );
         assert_eq!(
-            error_messages(b"Service temporarily unavailable", None, false, &key),
+            error_messages(b"Service temporarily unavailable", None, false, &[&key]),
             vec!["body without a content type: Service temporarily unavailable"]
         );
         // A body cut at the size cap says so even when the snippet is short.
         assert_eq!(
-            error_messages(b"oops", Some("text/plain"), true, &key),
+            error_messages(b"oops", Some("text/plain"), true, &[&key]),
             vec!["text/plain body: oops…"]
         );
     }
@@ -205,7 +205,7 @@ mod tests {
         let app_key = format!("os_v2_app_{}", "q".repeat(103));
         let body = format!("{}{} then {app_key}", "x".repeat(290), key.expose());
         for content_type in [Some("text/html"), None] {
-            let shown = error_messages(body.as_bytes(), content_type, false, &key).join(" ");
+            let shown = error_messages(body.as_bytes(), content_type, false, &[&key]).join(" ");
             assert!(!shown.contains("LegacyOrgKey"), "{shown}");
             assert!(!shown.contains("os_v2_app"), "{shown}");
         }
@@ -216,7 +216,7 @@ mod tests {
             key.expose(),
             "z".repeat(100)
         );
-        let shown = error_messages(long.as_bytes(), None, false, &key).join(" ");
+        let shown = error_messages(long.as_bytes(), None, false, &[&key]).join(" ");
         assert!(
             !shown.contains("Legacy") && !shown.contains("os_v2_app"),
             "{shown}"

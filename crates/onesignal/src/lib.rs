@@ -108,6 +108,9 @@ pub struct Client {
     inner: Arc<Inner>,
     /// Ends this handle's requests and waits; never cancelled unless set by [`Client::with_cancel`].
     cancel: CancellationToken,
+    /// Secrets this handle's requests carry besides the organization key (an app's push
+    /// credentials), scrubbed from every error like it: see [`Client::carrying`].
+    carried: Arc<[Secret]>,
 }
 
 struct Inner {
@@ -137,8 +140,8 @@ struct Answer {
     body: Vec<u8>,
     /// `METHOD url`, without credentials.
     request: String,
-    /// The organization key, to scrub from errors about this answer.
-    key: Secret,
+    /// The secrets to scrub from errors about this answer (the organization key first).
+    known: Vec<Secret>,
 }
 
 /// What the retry loop does next.
@@ -156,7 +159,7 @@ impl Client {
     /// Builds a client. Fails only on an unusable base URL or a key that cannot be a header value.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
         let key = config.organization_api_key.clone();
-        Client::build(config).map_err(|e| e.scrubbed(&key))
+        Client::build(config).map_err(|e| e.scrubbed(&[&key]))
     }
 
     fn build(config: ClientConfig) -> Result<Client, Error> {
@@ -207,6 +210,7 @@ impl Client {
                 limits: config.limits,
             }),
             cancel: CancellationToken::new(),
+            carried: Arc::new([]),
         })
     }
 
@@ -217,7 +221,25 @@ impl Client {
         Client {
             inner: self.inner.clone(),
             cancel,
+            carried: self.carried.clone(),
         }
+    }
+
+    /// A handle on the same pool whose errors are also scrubbed of `secrets` (the credentials a
+    /// request body carries), before any text is cut, as the organization key is.
+    pub(crate) fn carrying(&self, secrets: impl IntoIterator<Item = Secret>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            cancel: self.cancel.clone(),
+            carried: secrets.into_iter().collect(),
+        }
+    }
+
+    /// Every secret to scrub from this handle's errors.
+    fn known(&self) -> Vec<&Secret> {
+        std::iter::once(&self.inner.key)
+            .chain(self.carried.iter())
+            .collect()
     }
 
     /// The token that ends this handle's work (see [`Client::with_cancel`]).
@@ -350,7 +372,7 @@ impl Client {
         let request = format!("{method} {}", without_credentials(url.as_str()));
         self.run(&method, &url, &request, body.as_deref(), idempotency)
             .await
-            .map_err(|e| e.scrubbed(&self.inner.key))
+            .map_err(|e| e.scrubbed(&self.known()))
     }
 
     async fn run(
@@ -410,7 +432,7 @@ impl Client {
                 ),
                 Err(failure) => tracing::debug!(
                     %method, path, attempt = attempts, duration_ms,
-                    error = redact(&failure.detail(), &[&inner.key]),
+                    error = redact(&failure.detail(), &self.known()),
                     "OneSignal request failed"
                 ),
             }
@@ -489,14 +511,14 @@ impl Client {
                 status,
                 body: received.body,
                 request: request.to_owned(),
-                key: self.inner.key.clone(),
+                known: self.known().into_iter().cloned().collect(),
             });
         }
         let messages = error_body::error_messages(
             &received.body,
             received.content_type.as_deref(),
             received.truncated,
-            &self.inner.key,
+            &self.known(),
         );
         if create && matches!(status, 500 | 502 | 504) {
             // A server error may come after the key was made; a gateway's may have lost the answer.
@@ -614,7 +636,7 @@ fn invalid(answer: &Answer, detail: String) -> Error {
         detail,
         request: answer.request.clone(),
     }
-    .scrubbed(&answer.key)
+    .scrubbed(&answer.known.iter().collect::<Vec<_>>())
 }
 
 /// A 2xx answer to a create that could not be understood: it acted, so the caller must recover
@@ -626,7 +648,7 @@ fn unreadable_create(answer: &Answer, detail: String) -> Error {
             answer.request, answer.status
         ),
     }
-    .scrubbed(&answer.key)
+    .scrubbed(&answer.known.iter().collect::<Vec<_>>())
 }
 
 #[cfg(test)]

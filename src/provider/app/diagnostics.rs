@@ -34,6 +34,19 @@ pub fn invalid_organization_id(value: &str) -> Diagnostic {
     .at(AttributePath::attribute(ORGANIZATION_ID))
 }
 
+/// An Organization ID written in upper case: OneSignal's ids are lower case.
+pub fn upper_case_organization_id(value: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid organization_id: use lower case",
+        format!(
+            "OneSignal spells its Organization IDs in lower case, so {value:?} would never match \
+             the id OneSignal reports. Write organization_id = \"{}\".",
+            value.to_ascii_lowercase()
+        ),
+    )
+    .at(AttributePath::attribute(ORGANIZATION_ID))
+}
+
 /// Some but not all of the web-push trio are set; `missing` names the others.
 pub fn web_push_incomplete(missing: &[&str]) -> Diagnostic {
     let list = missing.join(" and ");

@@ -117,6 +117,7 @@ impl Resource for App {
             )
             .await
         };
+        api.forget_apps().await;
         ApplyResponse {
             new_state,
             private: request.planned_private,

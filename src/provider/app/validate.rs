@@ -22,10 +22,14 @@ pub fn validate(config: &Value) -> Diagnostics {
             diags.push(diagnostics::invalid_name(chars));
         }
     }
-    if let Some(organization_id) = config.get_attr(ORGANIZATION_ID).as_str()
-        && !is_uuid(organization_id)
-    {
-        diags.push(diagnostics::invalid_organization_id(organization_id));
+    if let Some(organization_id) = config.get_attr(ORGANIZATION_ID).as_str() {
+        if !is_uuid(organization_id) {
+            diags.push(diagnostics::invalid_organization_id(organization_id));
+        } else if organization_id.chars().any(|c| c.is_ascii_uppercase()) {
+            // OneSignal spells its ids in lower case: an upper-case one would read back as a
+            // different value and every later plan would propose moving the app.
+            diags.push(diagnostics::upper_case_organization_id(organization_id));
+        }
     }
 
     // All three or none; an unknown one may still turn out either way.
@@ -181,6 +185,10 @@ mod tests {
             (vec![(NAME, s(&long))], vec![(Error, NAME)]),
             (
                 vec![(ORGANIZATION_ID, s("org"))],
+                vec![(Error, ORGANIZATION_ID)],
+            ),
+            (
+                vec![(ORGANIZATION_ID, s("2F8E5F4A-1B7C-4E0F-9D3A-6C1B2A3D4E5F"))],
                 vec![(Error, ORGANIZATION_ID)],
             ),
             (

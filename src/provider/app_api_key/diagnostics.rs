@@ -140,20 +140,6 @@ pub fn adopted_without_secret(app_id: &str, token_id: &str, error: &Error) -> Di
     diagnostic
 }
 
-/// After lost creates, more keys of the name appeared than the one adopted.
-pub fn lost_creates_may_have_made(app_id: &str, token_ids: &[&str]) -> Diagnostic {
-    Diagnostic::warning(
-        "A lost create may have left a key behind",
-        format!(
-            "OneSignal did not answer a create, and the provider adopted the key it found. Other \
-             keys of the same name also appeared in app {app_id} during the attempts: {}. If \
-             nobody else made them, they were made by the lost attempts and nobody knows their \
-             secrets: delete them in OneSignal's dashboard (Settings → Keys & IDs).",
-            token_ids.join(", ")
-        ),
-    )
-}
-
 // --- create, plan, validate (issue 10)
 
 /// The key was created under its temporary name, but renaming it to the configured name failed.
@@ -301,7 +287,9 @@ impl Operation {
 /// the URL asked, so this does not repeat it.
 fn api_url_advice() -> String {
     format!(
-        "Check that api_url in the provider block (or {ENV_API_URL}) is OneSignal's API,          {DEFAULT_API_URL}, without a path such as /v1 or /api/v1, and that any proxy or          gateway in between passes requests through."
+        "Check that api_url in the provider block (or {ENV_API_URL}) is OneSignal's API, \
+             {DEFAULT_API_URL}, without a path such as /v1 or /api/v1, and that any proxy or \
+             gateway in between passes requests through."
     )
 }
 
@@ -342,10 +330,12 @@ pub fn lookup_failed(
     };
     let apps = match apps {
         Unproven::AppListed => format!(
-            "The organization's apps (GET /apps) include app {app_id}, so its key list should              have answered."
+            "The organization's apps (GET /apps) include app {app_id}, so its key list should \
+             have answered."
         ),
         Unproven::TooManyApps(count) => format!(
-            "The organization's apps (GET /apps) do not include app {app_id}, but that answer              holds {count} apps and may be cut off, so it proves nothing."
+            "The organization's apps (GET /apps) do not include app {app_id}, but that answer \
+             holds {count} apps and may be cut off, so it proves nothing."
         ),
         Unproven::Failed(error) => {
             format!("Asking for the organization's apps (GET /apps) failed too: {error}.")
@@ -361,7 +351,8 @@ pub fn lookup_failed(
             operation.verb()
         ),
         format!(
-            "{what} {apps}\n\nA status code alone never proves that a key or an app is gone,              so nothing in Terraform's state was changed. {}",
+            "{what} {apps}\n\nA status code alone never proves that a key or an app is gone, \
+             so nothing in Terraform's state was changed. {}",
             api_url_advice()
         ),
     )
@@ -372,7 +363,9 @@ pub fn deleted_outside_terraform(app_id: &str, token_id: &str, how: &str) -> Dia
     Diagnostic::error(
         "The key was deleted outside Terraform",
         format!(
-            "The key {token_id} of app {app_id} is gone: {how}. It was deleted outside Terraform              (in the dashboard, by a script or another workspace) after this plan was made. Plan              again to re-create it (its secret will be a new one)."
+            "The key {token_id} of app {app_id} is gone: {how}. It was deleted outside Terraform \
+             (in the dashboard, by a script or another workspace) after this plan was made. Plan \
+             again to re-create it (its secret will be a new one)."
         ),
     )
 }
@@ -388,7 +381,8 @@ pub fn delete_refused_key_still_listed(app_id: &str, token_id: &str, error: &Err
     diagnostic.summary =
         "Cannot delete the key: OneSignal refused, and the key still exists".into();
     diagnostic.detail.push_str(&format!(
-        "\n\nA list of app {app_id} taken after the refusal still holds the key, so it stays          in Terraform's state."
+        "\n\nA list of app {app_id} taken after the refusal still holds the key, so it stays \
+             in Terraform's state."
     ));
     diagnostic
 }
@@ -398,7 +392,9 @@ pub fn app_not_found(app_id: &str) -> Diagnostic {
     Diagnostic::error(
         "OneSignal app not found",
         format!(
-            "App {app_id} is not among the organization's apps (GET /apps), and listing its keys              failed. Check the app id (dashboard: Settings → Keys & IDs) and that the              organization API key belongs to the app's organization."
+            "App {app_id} is not among the organization's apps (GET /apps), and listing its keys \
+             failed. Check the app id (dashboard: Settings → Keys & IDs) and that the \
+             organization API key belongs to the app's organization."
         ),
     )
 }
