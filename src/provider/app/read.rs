@@ -4,6 +4,7 @@
 //! would plan a second app, which the API could never delete.
 
 use crate::onesignal::{Client, Error};
+use crate::provider::api::same_id;
 use crate::provider::app_api_key::validate::is_uuid;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
@@ -12,7 +13,7 @@ use super::model::*;
 use super::schema;
 
 /// How many apps `GET /apps` returns at most: a list that long may lack an app that exists.
-pub const APP_LIST_CAP: usize = 1000;
+pub const APP_LIST_CAP: usize = crate::provider::api::MAX_LISTED_APPS;
 
 /// What the organization's list says about an app that could not be read.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,7 +40,7 @@ fn status_may_mean_gone(status: Option<u16>) -> bool {
 /// Asks `GET /apps` whether `app_id` exists.
 pub async fn list_verdict(client: &Client, app_id: &str) -> ListVerdict {
     match client.list_apps().await {
-        Ok(apps) if apps.iter().any(|a| a.id == app_id) => ListVerdict::Unknown,
+        Ok(apps) if apps.iter().any(|a| same_id(&a.id, app_id)) => ListVerdict::Unknown,
         Ok(apps) if apps.len() >= APP_LIST_CAP => ListVerdict::NotProven(apps.len()),
         Ok(_) => ListVerdict::Gone,
         Err(error) => {
