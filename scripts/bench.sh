@@ -31,10 +31,12 @@ peer_src="$work/tf-provider-0.2.2"
 if [ ! -d "$peer_src" ]; then
   fetch="$work/fetch"
   mkdir -p "$fetch/src" && echo 'fn main() {}' >"$fetch/src/main.rs"
-  printf '[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\ntf-provider = "=0.2.2"\n' >"$fetch/Cargo.toml"
+  printf '[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\ntf-provider = "=0.2.2"\n[workspace]\n' >"$fetch/Cargo.toml"
   (cd "$fetch" && cargo fetch --quiet)
   cp -r "$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -maxdepth 2 -name tf-provider-0.2.2 -type d | head -n 1)" "$peer_src"
 fi
+# The copy sits under this workspace's target/: an empty [workspace] table makes it its own.
+grep -q '^\[workspace\]' "$peer_src/Cargo.toml" || printf '\n[workspace]\n' >>"$peer_src/Cargo.toml"
 (cd "$peer_src" && CARGO_TARGET_DIR="$work/tf-provider-target" cargo build --release --quiet --example terraform-provider-null)
 rust_peer="$work/tf-provider-target/release/examples/terraform-provider-null"
 
