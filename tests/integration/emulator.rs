@@ -17,7 +17,7 @@ use crate::support::{Running, app_key_status, assert_no_secret, http, start};
 const DENIED: &str = r#"{"errors":["Access denied.  Please include an 'Authorization: ...' header with a valid API key (https://documentation.onesignal.com/docs/en/keys-and-ids#api-keys)."]}"#;
 
 /// Sends a request with `Authorization: Key <key>` and returns status and parsed JSON body.
-async fn call(
+pub(crate) async fn call(
     url: &str,
     method: Method,
     path: &str,

@@ -10,13 +10,14 @@ use serde_json::{Value, json};
 use terraform_provider_onesignal::onesignal::{AppCredentials, AppSettings, Error};
 use terraform_provider_onesignal::secret::Secret;
 
-use crate::support::{app_key_status, http, start_fresh};
+use crate::support::{app_key_status, start_fresh};
 
 /// Base64 of a (fake) Firebase service account file.
 const FCM: &str = "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50IiwicHJvamVjdF9pZCI6InNob3AifQ==";
 /// Base64 of a (fake) APNs p8 key.
 const P8: &str = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR1RBZ0VBCg==";
 
+/// [`crate::emulator::call`] with a JSON body.
 async fn call(
     url: &str,
     method: Method,
@@ -24,20 +25,8 @@ async fn call(
     key: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = http()
-        .request(method, format!("{url}{path}"))
-        .header("Authorization", format!("Key {key}"));
-    if let Some(body) = body {
-        request = request
-            .header("Content-Type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let value =
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
-    (status, value)
+    let body = body.map(|b| b.to_string());
+    crate::emulator::call(url, method, path, key, body.as_deref()).await
 }
 
 fn errors(value: &Value) -> String {

@@ -237,6 +237,9 @@ impl Client {
         match parse_app(&answer.body) {
             Ok(view) => Ok(view),
             Err(detail) => {
+                // A decoding error may quote a value of the answer: scrubbed like any error.
+                let known: Vec<&Secret> = answer.known.iter().collect();
+                let detail = crate::secret::redact(&detail, &known);
                 tracing::debug!(
                     app_id,
                     detail,

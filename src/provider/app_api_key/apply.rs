@@ -62,11 +62,11 @@ pub async fn create(client: &Api, planned: &Value) -> (Value, Diagnostics) {
             state.set_str(CREATED_AT, key.created_at.as_deref());
             state.set_str(UPDATED_AT, key.updated_at.as_deref());
         }
-        Ok(None) => diags.push(diagnostics::read_back_failed(&Error::NotFound {
-            status: 200,
-            messages: vec!["the new key is missing from the app's key list".to_owned()],
-            request: String::new(),
-        })),
+        // A list that does not hold the new key yet (a replica behind the write): not an
+        // error, the next refresh reads it.
+        Ok(None) => diags.push(diagnostics::read_back_failed(
+            "the app's key list does not hold the new key yet",
+        )),
         Err(error) => diags.push(diagnostics::read_back_failed(&error)),
     }
     (state.into_value(), diags)

@@ -81,12 +81,12 @@ pub fn client_error(action: &str, app_id: &str, error: &Error) -> Diagnostic {
 }
 
 /// Create answered, the read-back did not: the key is kept with its secret.
-pub fn read_back_failed(error: &Error) -> Diagnostic {
+pub fn read_back_failed(why: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::warning(
         "Created the key, but could not read it back",
         format!(
             "The key and its secret are saved in state; created_at and updated_at stay empty \
-             until the next refresh fills them in. Reading it back failed: {error}."
+             until the next refresh fills them in. Reading it back failed: {why}."
         ),
     )
 }
