@@ -124,6 +124,9 @@ async fn schema_validation_and_shutdown_over_mtls() {
         .await
         .unwrap()
         .into_inner();
+    // Terraform reuses this schema in its other processes of the provider and skips the call
+    // there; `upgrade_resource_state_without_a_schema_call_first` holds the promise.
+    assert!((schema.server_capabilities.as_ref()).is_some_and(|c| c.get_provider_schema_optional));
     let provider = schema.provider.unwrap().block.unwrap();
     let key = provider
         .attributes
@@ -258,8 +261,10 @@ async fn schema_validation_and_shutdown_over_mtls() {
     );
 }
 
+/// Also the first call of its process: no `GetProviderSchema` before it, as Terraform 1.6+ does
+/// with a provider that says the schema call is optional.
 #[tokio::test]
-async fn upgrade_resource_state_reads_stored_json() {
+async fn upgrade_resource_state_without_a_schema_call_first() {
     let plugin = Plugin::start();
     let mut client = plugin.provider_client().await;
     let raw = br#"{"id":"a/b","app_id":"2f8e5f4a-1b7c-4e0f-9d3a-6c1b2a3d4e5f","name":"svc","ip_allowlist_mode":"explicit","ip_allowlist":["10.0.0.1"],"rotation_trigger":null,"token":"os_v2_app_x","token_id":"b","created_at":"t","updated_at":"t"}"#;

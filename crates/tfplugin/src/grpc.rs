@@ -47,6 +47,9 @@ pub fn routes(provider: Arc<dyn Provider>, shutdown: CancellationToken) -> tonic
 struct Registered<T: ?Sized> {
     handler: Arc<T>,
     object_type: Type,
+    /// The schema's version, asked on every `UpgradeResourceState`: kept rather than rebuilding
+    /// the whole schema (every description) per call.
+    version: i64,
     /// Write-only attributes: null in every value handed back to Terraform, whatever the
     /// handler returned, so a resource's mistake cannot put a credential in plan or state.
     write_only: Vec<&'static str>,
@@ -57,6 +60,7 @@ impl<T: ?Sized> Registered<T> {
         Self {
             handler,
             object_type: schema.object_type(),
+            version: schema.version,
             write_only: (schema.block.attributes.iter())
                 .filter(|a| a.write_only)
                 .map(|a| a.name)
@@ -301,7 +305,7 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         answer!(pb::upgrade_resource_state::Response, {
             let resource = self.resource(&request.type_name)?;
-            let current = resource.handler.schema().version;
+            let current = resource.version;
             if request.version > current {
                 return Err(newer_state(
                     self.provider.type_name(),
@@ -779,7 +783,10 @@ impl pb::provider_server::Provider for ProviderService {
 fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        // Every call is served from the schemas registered at start, never from an earlier
+        // GetProviderSchema: Terraform (1.6+) may reuse the schema it got from another process of
+        // this provider and skip the call, as it does for plugin-framework providers.
+        get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
     }
