@@ -10,14 +10,18 @@
 
 use std::sync::Arc;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+
 use rustls::DigitallySignedStruct;
 use rustls::DistinguishedName;
 use rustls::SignatureScheme;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::sign::{CertifiedKey, Signer, SigningKey, SingleCertAndKey};
 
 /// Why the TLS server could not be set up.
 #[derive(Debug)]
@@ -35,26 +39,83 @@ impl std::error::Error for TlsSetupError {}
 pub struct ServerIdentity {
     /// The certificate, DER; printed in the handshake line.
     pub cert_der: CertificateDer<'static>,
-    key_der: PrivateKeyDer<'static>,
+    key: Arc<ServerKey>,
 }
 
 /// Generates a self-signed certificate for `localhost` with an ECDSA P-256 key: cheap to make at
 /// every start, and what Terraform's client verifies the server name against.
+///
+/// One key object signs both the certificate and the TLS handshakes. Going through PKCS#8 (rcgen's
+/// `KeyPair`, rustls's `with_single_cert`) would parse the new key twice, and each parse checks
+/// it with a scalar multiplication: half of the key work of every start.
 pub fn generate_server_identity() -> Result<ServerIdentity, TlsSetupError> {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+    let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
         .map_err(|e| TlsSetupError(format!("key generation failed: {e}")))?;
+    let key = Arc::new(ServerKey(key));
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
         .map_err(|e| TlsSetupError(format!("bad certificate parameters: {e}")))?;
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "localhost");
     let cert = params
-        .self_signed(&key)
+        .self_signed(key.as_ref())
         .map_err(|e| TlsSetupError(format!("certificate signing failed: {e}")))?;
     Ok(ServerIdentity {
         cert_der: cert.der().clone(),
-        key_der: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        key,
     })
+}
+
+/// The server's ECDSA P-256 key, for rcgen (the certificate) and rustls (the handshakes).
+#[derive(Debug)]
+struct ServerKey(EcdsaKeyPair);
+
+impl ServerKey {
+    fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        let signature = self.0.sign(&SystemRandom::new(), message).ok()?;
+        Some(signature.as_ref().to_vec())
+    }
+}
+
+impl rcgen::PublicKeyData for ServerKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for ServerKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        ServerKey::sign(self, message).ok_or(rcgen::Error::RingUnspecified)
+    }
+}
+
+/// [`ServerKey`] as rustls signs with it: ECDSA P-256 with SHA-256, the one scheme it offers.
+#[derive(Debug)]
+struct TlsServerKey(Arc<ServerKey>);
+
+impl SigningKey for TlsServerKey {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+        (offered.contains(&SignatureScheme::ECDSA_NISTP256_SHA256))
+            .then(|| Box::new(TlsServerKey(self.0.clone())) as Box<dyn Signer>)
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+impl Signer for TlsServerKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        (self.0.sign(message)).ok_or_else(|| rustls::Error::General("ECDSA signing failed".into()))
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256
+    }
 }
 
 /// The rustls server configuration: TLS 1.2+, ALPN `h2`, client certificate required and pinned.
@@ -73,8 +134,10 @@ pub fn server_config(
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsSetupError(e.to_string()))?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![identity.cert_der], identity.key_der)
-        .map_err(|e| TlsSetupError(e.to_string()))?;
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(CertifiedKey::new(
+            vec![identity.cert_der],
+            Arc::new(TlsServerKey(identity.key)),
+        ))));
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
 }
