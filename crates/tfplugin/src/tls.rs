@@ -221,6 +221,97 @@ mod tests {
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
     }
 
+    /// A client that trusts exactly the certificate of the handshake line, as Terraform does,
+    /// completes the handshake in both versions: the server's signatures verify against that
+    /// certificate's key.
+    #[test]
+    fn handshakes_verify_against_the_printed_certificate() {
+        for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+            let identity = generate_server_identity().unwrap();
+            let printed = identity.cert_der.clone();
+            let client_identity =
+                rcgen::generate_simple_self_signed(vec!["client".into()]).unwrap();
+            let server = Arc::new(server_config(identity, &client_identity.cert.pem()).unwrap());
+            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+            let client = rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_protocol_versions(&[version])
+                .unwrap()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedServerCert {
+                    pinned: printed,
+                    provider,
+                }))
+                .with_client_auth_cert(
+                    vec![client_identity.cert.der().clone()],
+                    rustls::pki_types::PrivateKeyDer::Pkcs8(
+                        client_identity.signing_key.serialize_der().into(),
+                    ),
+                )
+                .unwrap();
+            let mut client =
+                rustls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap())
+                    .unwrap();
+            let mut server = rustls::ServerConnection::new(server).unwrap();
+            for _ in 0..10 {
+                let mut bytes = Vec::new();
+                client.write_tls(&mut bytes).unwrap();
+                server.read_tls(&mut bytes.as_slice()).unwrap();
+                server.process_new_packets().unwrap();
+                let mut bytes = Vec::new();
+                server.write_tls(&mut bytes).unwrap();
+                client.read_tls(&mut bytes.as_slice()).unwrap();
+                client.process_new_packets().unwrap();
+            }
+            assert!(!client.is_handshaking() && !server.is_handshaking());
+            assert_eq!(client.protocol_version(), Some(version.version));
+        }
+    }
+
+    /// Terraform's side: trusts the printed certificate and nothing else.
+    #[derive(Debug)]
+    struct PinnedServerCert {
+        pinned: CertificateDer<'static>,
+        provider: Arc<CryptoProvider>,
+    }
+
+    impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &rustls::pki_types::ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            assert_eq!(end_entity.as_ref(), self.pinned.as_ref());
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            (self.provider.signature_verification_algorithms).supported_schemes()
+        }
+    }
+
     #[test]
     fn client_cert_must_be_pem() {
         let identity = generate_server_identity().unwrap();
