@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Benchmark of terraform-provider-onesignal beside peer providers; prints one Markdown table.
 
-Measured per provider binary, over --starts starts, each as Terraform starts a plugin (magic
-cookie, PLUGIN_PROTOCOL_VERSIONS=5,6, a freshly generated ECDSA P-521 client certificate in
-PLUGIN_CLIENT_CERT, generated before the clock starts):
+Measured per provider binary, over --starts rounds that start every binary once in turn (so
+that the machine's drifting speed weighs on all alike), each start as Terraform starts a plugin
+(magic cookie, PLUGIN_PROTOCOL_VERSIONS=5,6, a freshly generated ECDSA P-521 client certificate
+in PLUGIN_CLIENT_CERT, generated before the clock starts):
   * start -> handshake line: median and p90;
   * idle RSS: VmRSS 300 ms after the handshake line;
   * handshake -> first schema answered (ours only): a new gRPC channel over mutual TLS (presenting
@@ -14,8 +15,9 @@ PLUGIN_CLIENT_CERT, generated before the clock starts):
     certificate), so they show a dash;
   * binary size.
 Measured for ours only (the peers manage other things): `terraform plan` refreshing 192 keys over
-12 apps against the emulator, --plans times (the plan with the median ratio is shown, with every ratio): wall time, the provider's CPU time against Terraform core's, the
-provider's peak RSS, and the emulator's list calls. A wrapper in the dev_overrides directory (a few
+12 apps against the emulator, --plans times (the plan with the median ratio is shown, with
+every ratio): wall time, the provider's CPU time against Terraform core's, the provider's peak
+RSS, and the emulator's list calls. A wrapper in the dev_overrides directory (a few
 lines of C, compiled here with cc) runs the real provider and records its rusage and its own;
 Terraform core's CPU is all children's CPU minus the providers' and the wrappers'.
 Needs grpcio (installed by scripts/bench.sh into the bench's venv), openssl and cc.
@@ -76,36 +78,48 @@ def quantiles(values):
     return statistics.median(values), values[max(0, int(len(values) * 0.9) - 1)]
 
 
-def measure_starts(binary, starts, work, schema):
-    """Start -> handshake, idle RSS, and (with `schema`) handshake -> schema over `starts` starts."""
-    handshakes, rss, schemas = [], [], []
+def one_start(binary, work, schema):
+    """One start: (start -> handshake ms, idle RSS KiB, handshake -> schema ms or None)."""
+    cert_pem, key_pem = p521_identity(work)
+    env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6",
+               PLUGIN_CLIENT_CERT=cert_pem.decode())
+    for noisy in ("TF_LOG", "TF_LOG_PROVIDER"):
+        env.pop(noisy, None)
+    began = time.perf_counter()
+    child = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL)
+    line = child.stdout.readline()
+    handshake = (time.perf_counter() - began) * 1000
+    try:
+        if not line.startswith(b"1|"):
+            raise SystemExit(f"{binary}: unexpected handshake {line!r}")
+        time.sleep(0.3)
+        rss = rss_kib(child.pid)
+        schema_ms = first_schema_ms(line.decode().strip(), cert_pem, key_pem) if schema else None
+    finally:
+        child.kill()
+        child.wait()
+    return handshake, rss, schema_ms
+
+
+def measure_starts(binaries, starts, work):
+    """Start -> handshake, idle RSS, and for the first binary handshake -> schema, over `starts`
+    rounds. Each round starts every binary once, in turn, so that a machine whose speed drifts
+    (it does, from minute to minute) weighs on all of them alike."""
+    samples = [([], [], []) for _ in binaries]
     for _ in range(starts):
-        cert_pem, key_pem = p521_identity(work)
-        env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6",
-                   PLUGIN_CLIENT_CERT=cert_pem.decode())
-        for noisy in ("TF_LOG", "TF_LOG_PROVIDER"):
-            env.pop(noisy, None)
-        began = time.perf_counter()
-        child = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 stdin=subprocess.DEVNULL)
-        line = child.stdout.readline()
-        handshakes.append((time.perf_counter() - began) * 1000)
-        try:
-            if not line.startswith(b"1|"):
-                raise SystemExit(f"{binary}: unexpected handshake {line!r}")
-            time.sleep(0.3)
-            rss.append(rss_kib(child.pid))
-            if schema:
-                schemas.append(first_schema_ms(line.decode().strip(), cert_pem, key_pem))
-        finally:
-            child.kill()
-            child.wait()
-    return {
+        for index, binary in enumerate(binaries):
+            handshake, rss, schema_ms = one_start(binary, work, schema=index == 0)
+            samples[index][0].append(handshake)
+            samples[index][1].append(rss)
+            if schema_ms is not None:
+                samples[index][2].append(schema_ms)
+    return [{
         "handshake": quantiles(handshakes),
         "rss": statistics.median(rss),
         "schema": quantiles(schemas) if schemas else None,
         "size": os.path.getsize(binary),
-    }
+    } for binary, (handshakes, rss, schemas) in zip(binaries, samples)]
 
 
 # The wrapper Terraform starts instead of the provider: runs it, then appends the provider's
@@ -226,10 +240,8 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(dir=args.work)
     providers = [("**terraform-provider-onesignal**", args.ours)] + [tuple(p.split("=", 1)) for p in args.peer]
-    results = []
-    for index, (label, path) in enumerate(providers):
-        result = measure_starts(path, args.starts, work, schema=index == 0)
-        results.append(result)
+    results = measure_starts([path for _, path in providers], args.starts, work)
+    for (label, _), result in zip(providers, results):
         print(f"measured {label}: start median {result['handshake'][0]:.2f} ms", file=sys.stderr)
     refresh = measure_refresh(args.ours, args.emulator, args.terraform, work, args.plans)
     version = subprocess.run([args.terraform, "version"], capture_output=True, text=True).stdout.splitlines()[0]
