@@ -71,7 +71,7 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsSetupError> {
 struct ServerKey(EcdsaKeyPair);
 
 impl ServerKey {
-    fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+    fn sign_ecdsa(&self, message: &[u8]) -> Option<Vec<u8>> {
         let signature = self.0.sign(&SystemRandom::new(), message).ok()?;
         Some(signature.as_ref().to_vec())
     }
@@ -89,7 +89,8 @@ impl rcgen::PublicKeyData for ServerKey {
 
 impl rcgen::SigningKey for ServerKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        ServerKey::sign(self, message).ok_or(rcgen::Error::RingUnspecified)
+        self.sign_ecdsa(message)
+            .ok_or(rcgen::Error::RingUnspecified)
     }
 }
 
@@ -110,7 +111,8 @@ impl SigningKey for TlsServerKey {
 
 impl Signer for TlsServerKey {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        (self.0.sign(message)).ok_or_else(|| rustls::Error::General("ECDSA signing failed".into()))
+        (self.0.sign_ecdsa(message))
+            .ok_or_else(|| rustls::Error::General("ECDSA signing failed".into()))
     }
 
     fn scheme(&self) -> SignatureScheme {
@@ -221,26 +223,23 @@ mod tests {
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
     }
 
-    /// A client that trusts exactly the certificate of the handshake line, as Terraform does,
-    /// completes the handshake in both versions: the server's signatures verify against that
-    /// certificate's key.
+    /// A client whose only root is the certificate of the handshake line, as Terraform's is,
+    /// completes the handshake in both versions: the certificate's self-signature and the
+    /// server's handshake signatures verify against that certificate's key.
     #[test]
     fn handshakes_verify_against_the_printed_certificate() {
         for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
             let identity = generate_server_identity().unwrap();
-            let printed = identity.cert_der.clone();
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(identity.cert_der.clone()).unwrap();
             let client_identity =
                 rcgen::generate_simple_self_signed(vec!["client".into()]).unwrap();
             let server = Arc::new(server_config(identity, &client_identity.cert.pem()).unwrap());
             let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-            let client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            let client = rustls::ClientConfig::builder_with_provider(provider)
                 .with_protocol_versions(&[version])
                 .unwrap()
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedServerCert {
-                    pinned: printed,
-                    provider,
-                }))
+                .with_root_certificates(roots)
                 .with_client_auth_cert(
                     vec![client_identity.cert.der().clone()],
                     rustls::pki_types::PrivateKeyDer::Pkcs8(
@@ -264,51 +263,6 @@ mod tests {
             }
             assert!(!client.is_handshaking() && !server.is_handshaking());
             assert_eq!(client.protocol_version(), Some(version.version));
-        }
-    }
-
-    /// Terraform's side: trusts the printed certificate and nothing else.
-    #[derive(Debug)]
-    struct PinnedServerCert {
-        pinned: CertificateDer<'static>,
-        provider: Arc<CryptoProvider>,
-    }
-
-    impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
-        fn verify_server_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &rustls::pki_types::ServerName<'_>,
-            _ocsp: &[u8],
-            _now: UnixTime,
-        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-            assert_eq!(end_entity.as_ref(), self.pinned.as_ref());
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            let algorithms = &self.provider.signature_verification_algorithms;
-            rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            let algorithms = &self.provider.signature_verification_algorithms;
-            rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            (self.provider.signature_verification_algorithms).supported_schemes()
         }
     }
 
