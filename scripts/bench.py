@@ -217,10 +217,9 @@ def measure_refresh(ours, emulator, terraform, work, plans_count):
                 "per_process": [r[0] for r in runs],
                 "provider_rss": max(r[1] for r in runs),
                 "lists": counters.get("list_keys", 0) if isinstance(counters, dict) else 0,
-                "processes": len(runs),
             })
             print("plan: provider CPU " + " + ".join(f"{c * 1000:.1f}" for c in plans[-1]["per_process"])
-                  + f" ms, core {core_cpu * 1000:.0f} ms, {100 * provider_cpu / core_cpu:.1f} %", file=sys.stderr)
+                  + f" ms, core {core_cpu * 1000:.0f} ms, {100 * plans[-1]['ratio']:.1f} %", file=sys.stderr)
         # The plan whose ratio is the median stands for all: its figures belong together.
         return sorted(plans, key=lambda p: p["ratio"])[len(plans) // 2] | {"plans": len(plans), "ratios": sorted(p["ratio"] for p in plans)}
     finally:
